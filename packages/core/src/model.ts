@@ -1,0 +1,268 @@
+import { z } from 'zod';
+import { UnknownModelError, ValidationError } from './errors.js';
+import {
+  BackrefField,
+  DynamicField,
+  type FieldDefinition,
+  type FieldInfo,
+  RelationshipField,
+  type TimeSeries,
+} from './fields.js';
+import { type AnyState, isRef, Ref, type RefJSON, type RefTo } from './ref.js';
+import { defaultRegistry, type ModelRegistry } from './registry.js';
+
+/** The field definitions of a state model. */
+export type Shape = Record<string, FieldDefinition>;
+
+type ValueOf<F> =
+  F extends RelationshipField<infer _K, infer M>
+    ? RefTo<StateOf<M>>[]
+    : F extends BackrefField<infer M>
+      ? RefTo<StateOf<M>>[]
+      : F extends DynamicField<infer V>
+        ? TimeSeries<z.output<V>>
+        : F extends z.ZodType
+          ? Exclude<z.output<F>, null | undefined>
+          : never;
+
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/** The state of a model named `N` with fields `S`: every field optional. */
+export type State<N extends string, S extends Shape> = Simplify<
+  { model_name: N } & { [K in keyof S]?: ValueOf<S[K]> }
+>;
+
+type InputOf<F> = F extends RelationshipField | BackrefField
+  ? (Ref | RefJSON)[] | null
+  : F extends DynamicField<infer V>
+    ? TimeSeries<z.input<V>> | null
+    : F extends z.ZodType
+      ? z.input<F> | null
+      : never;
+
+/** What a model accepts: every field optional, `null` meaning "not given". */
+export type StateInput<S extends Shape> = { model_name?: string } & { [K in keyof S]?: InputOf<S[K]> };
+
+/** The state type of a model: `type Cat = StateOf<typeof Cat>`. */
+export type StateOf<M> = M extends StateModel<infer N, infer S> ? State<N, S> : AnyState;
+
+/** Shape of `S` extended (and overridden) by `E`. */
+export type Extended<S extends Shape, E extends Shape> = Simplify<Omit<S, keyof E> & E>;
+
+/** A named, zod-validated record shape. Call it to build a validated state: `Cat({ name: 'Snowball' })`. */
+export interface StateModel<N extends string = string, S extends Shape = Shape> {
+  (input?: StateInput<S>): State<N, S>;
+  /** The model's name, carried by its states as `model_name`. */
+  readonly modelName: N;
+  /** The field definitions, as written. */
+  readonly shape: S;
+  /** The kind of each field. */
+  readonly fields: Readonly<Record<string, FieldInfo>>;
+  /** The model this one extends, if any. */
+  readonly parent: AnyStateModel | null;
+  /** The registry the model was registered in. */
+  readonly registry: ModelRegistry;
+  /** A zod schema of the model's state (JSON in, state out), for use as a nested value or in protocol signatures. */
+  readonly schema: z.ZodType<State<N, S>, unknown>;
+  /** Validates `input` (JSON or state) as a state of this model; throws `ValidationError` naming model and field. */
+  parse(input: unknown): State<N, S>;
+  /** A sub-model named `name` with the fields of this model plus `shape`. */
+  extend<N2 extends string, E extends Shape>(name: N2, shape: E): StateModel<N2, Extended<S, E>>;
+  /** True when this model is `other` or extends it. */
+  isSubModelOf(other: AnyStateModel): boolean;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the widest model type must accept every shape
+export type AnyStateModel = StateModel<string, any>;
+
+export interface StateModelOptions {
+  /** The registry to register the model in (default: the global registry). */
+  registry?: ModelRegistry;
+  /** Internal: the model being extended. */
+  parent?: AnyStateModel;
+}
+
+const refJsonSchema = z.object({
+  record: z
+    .object({
+      store: z.object({ uid: z.string(), name: z.string().nullish() }),
+      uid: z.string(),
+      url: z.string().nullish(),
+    })
+    .nullish(),
+  guid: z.string().nullish(),
+  state: z.looseObject({ model_name: z.string() }).nullish(),
+  state_model_name: z.string(),
+  model_name: z.literal('Ref').optional(),
+});
+
+function refListSchema(info: { target: () => AnyStateModel }, registry: ModelRegistry) {
+  const item = z.unknown().transform((value, ctx): Ref => {
+    if (isRef(value)) return value;
+    const parsed = refJsonSchema.safeParse(value);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues)
+        ctx.addIssue({ ...issue, code: 'custom', message: issue.message });
+      return z.NEVER;
+    }
+    const json = parsed.data;
+    return new Ref({
+      record: json.record
+        ? {
+            store: { uid: json.record.store.uid, name: json.record.store.name ?? null },
+            uid: json.record.uid,
+            url: json.record.url ?? null,
+          }
+        : null,
+      guid: json.guid ?? null,
+      state: json.state ? registry.resolveState(json.state) : null,
+      state_model_name: json.state_model_name,
+    });
+  });
+  return z.array(item).superRefine((refs, ctx) => {
+    const target = info.target();
+    refs.forEach((r, index) => {
+      const model = registry.find(r.state_model_name);
+      if (!model) {
+        ctx.addIssue({ code: 'custom', path: [index], message: `unknown model '${r.state_model_name}'` });
+      } else if (!model.isSubModelOf(target)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [index],
+          message: `a ref to a ${r.state_model_name} is not a ${target.modelName}`,
+        });
+      }
+    });
+  });
+}
+
+function fieldInfo(definition: FieldDefinition): FieldInfo {
+  if (definition instanceof RelationshipField) return { kind: definition.kind, target: definition.target };
+  if (definition instanceof BackrefField)
+    return { kind: 'backref', target: definition.target, field: definition.field };
+  if (definition instanceof DynamicField) {
+    const schema = z.object({
+      points: z.array(z.object({ timestamp: z.number(), value: definition.value })),
+    });
+    return { kind: 'dynamic', schema };
+  }
+  return { kind: 'static', schema: definition };
+}
+
+function fieldSchema(info: FieldInfo, registry: ModelRegistry): z.ZodType {
+  switch (info.kind) {
+    case 'static':
+    case 'dynamic':
+      return info.schema;
+    default:
+      return refListSchema(info, registry);
+  }
+}
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => (issue.path.length ? `field '${issue.path.join('.')}': ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+/**
+ * Defines a state model: `const Cat = stateModel('Cat', { name: z.string() })`.
+ * Every field is optional; `null` and absent both mean "not given".
+ */
+export function stateModel<N extends string, S extends Shape>(
+  name: N,
+  shape: S,
+  options: StateModelOptions = {},
+): StateModel<N, S> {
+  const registry = options.registry ?? options.parent?.registry ?? defaultRegistry;
+  const parent = options.parent ?? null;
+  const fields: Record<string, FieldInfo> = {};
+  const objectShape: Record<string, z.ZodType> = { model_name: z.string().optional() };
+  for (const [field, definition] of Object.entries(shape)) {
+    if (field === 'model_name')
+      throw new ValidationError(`Model ${name} cannot define a field named 'model_name'`);
+    const info = fieldInfo(definition);
+    fields[field] = info;
+    objectShape[field] = fieldSchema(info, registry).nullish();
+  }
+  const objectSchema = z.strictObject(objectShape);
+
+  const schema = z.unknown().transform((input, ctx) => {
+    const result = parseWith(input);
+    if (!result.success) {
+      for (const issue of result.error.issues)
+        ctx.addIssue({ ...issue, code: 'custom', message: issue.message });
+      return z.NEVER;
+    }
+    return result.data;
+  }) as unknown as z.ZodType<State<N, S>, unknown>;
+
+  function parseWith(input: unknown) {
+    if (typeof input === 'object' && input !== null && !Array.isArray(input) && !isRef(input)) {
+      const givenName = (input as { model_name?: unknown }).model_name;
+      if (givenName !== undefined && givenName !== null && givenName !== name) {
+        return {
+          success: false as const,
+          error: new z.ZodError([
+            {
+              code: 'custom',
+              path: ['model_name'],
+              message: `expected '${name}', received '${String(givenName)}'`,
+              input: givenName,
+            },
+          ]),
+        };
+      }
+    }
+    const result = objectSchema.safeParse(input);
+    if (!result.success) return result;
+    const state: AnyState = { model_name: name };
+    for (const [field, value] of Object.entries(result.data)) {
+      if (field !== 'model_name' && value !== null && value !== undefined) state[field] = value;
+    }
+    return { success: true as const, data: state as State<N, S> };
+  }
+
+  function parse(input: unknown): State<N, S> {
+    const result = parseWith(input ?? {});
+    if (!result.success) {
+      throw new ValidationError(`Invalid ${name} state: ${formatIssues(result.error)}`, {
+        extra: { model: name, issues: result.error.issues.map(({ path, message }) => ({ path, message })) },
+      });
+    }
+    return result.data;
+  }
+
+  const model = ((input?: StateInput<S>) => parse(input ?? {})) as StateModel<N, S>;
+  Object.defineProperty(model, 'name', { value: name });
+  Object.assign(model, {
+    modelName: name,
+    shape,
+    fields,
+    parent,
+    registry,
+    schema,
+    parse,
+    extend<N2 extends string, E extends Shape>(childName: N2, extra: E) {
+      return stateModel(childName, { ...shape, ...extra } as unknown as Extended<S, E>, {
+        registry,
+        parent: model,
+      });
+    },
+    isSubModelOf(other: AnyStateModel) {
+      for (let current: AnyStateModel | null = model; current; current = current.parent) {
+        if (current === other || current.modelName === other.modelName) return true;
+      }
+      return false;
+    },
+  });
+  registry.register(model);
+  return model;
+}
+
+/** Throws the standard error for a model name nobody registered. */
+export function unknownModel(name: string): never {
+  throw new UnknownModelError(`Unknown model '${name}': no state model with this name is registered`, {
+    extra: { model: name },
+  });
+}
