@@ -1,1 +1,2 @@
-export {};
+export { MemoryDriver } from './driver.js';
+export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';

@@ -1,0 +1,103 @@
+/**
+ * The storage contract: the primitives a store package implements. Everything else (put/patch
+ * semantics, relationships, cascades, backrefs, validation, guids) is written once in `Store`
+ * on top of these primitives. See docs/store-authors.md for the prose rules.
+ */
+
+/** A JSON value as stored. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** The version of this contract. A driver declares the version it was written against. */
+export const STORAGE_CONTRACT_VERSION = 1;
+
+/** One record as the driver keeps it. */
+export interface StoredRecord {
+  /** The record's uid in this store. */
+  uid: string;
+  /** The name of the record's own state model (a Kitten stays a Kitten). */
+  model: string;
+  /** Values of the record's static and dynamic fields, keyed by field name. Relationship fields are not here. */
+  fields: Record<string, JsonValue>;
+}
+
+/** A record's identity: its uid and the name of its model. */
+export interface RecordKey {
+  uid: string;
+  model: string;
+}
+
+/** An outgoing link of a record: `field` of the source points at `target`. */
+export interface Link {
+  field: string;
+  target: RecordKey;
+}
+
+/** An incoming link of a record: `field` of `source` points at it. */
+export interface IncomingLink {
+  field: string;
+  source: RecordKey;
+}
+
+/** Equality conditions on static fields, compared as JSON values. */
+export type WhereClause = Record<string, JsonValue>;
+
+/**
+ * The primitives available inside one transaction. Values passed in and returned are owned by
+ * the caller: a driver copies (or serialises) them, so no caller can change stored data later.
+ */
+export interface StorageTransaction {
+  /** Required. The model names of the records among `uids` that exist (absent uids are left out). */
+  getModels(uids: readonly string[]): Promise<Map<string, string>>;
+  /** Required. The record with `uid`, or null when it does not exist. */
+  readRecord(uid: string): Promise<StoredRecord | null>;
+  /** Required. Creates a record; `uid` is new (the caller generated it). */
+  createRecord(record: StoredRecord): Promise<void>;
+  /** Required. Overwrites the given fields of an existing record; fields not given keep their values. */
+  writeFields(uid: string, fields: Record<string, JsonValue>): Promise<void>;
+  /** Required. Deletes the record and its outgoing links. Incoming links are removed with `removeIncomingLinks`. */
+  deleteRecord(uid: string): Promise<void>;
+  /** Required. Outgoing links of `uid` (of one field when given), each field's links in the order they were added. */
+  readLinks(uid: string, field?: string): Promise<Link[]>;
+  /**
+   * Required. Appends links from `source` to each of `targets` under `field`, in order. A target
+   * already linked under that field is left where it is (set union). Must not read or copy the
+   * existing list in full: appends stay cheap on long lists.
+   */
+  addLinks(source: RecordKey, field: string, targets: readonly RecordKey[]): Promise<void>;
+  /** Required. Removes the links of `field` of `source` (only those to `targets` when given). */
+  removeLinks(source: string, field: string, targets?: readonly string[]): Promise<void>;
+  /** Required. Links pointing at `target` (only from `fields` when given). */
+  readIncomingLinks(target: string, fields?: readonly string[]): Promise<IncomingLink[]>;
+  /** Required. Removes every link pointing at `target`. */
+  removeIncomingLinks(target: string): Promise<void>;
+  /** Required. Records whose model is one of `models` and whose static fields equal `where` (all when absent). */
+  query(models: readonly string[], where?: WhereClause): Promise<RecordKey[]>;
+}
+
+/** What a driver can do beyond the required primitives. */
+export interface StorageCapabilities {
+  /** True when the data outlives the process. Default: false. */
+  persistent?: boolean;
+  /** True when several processes may share the data safely. Default: false. */
+  multiProcess?: boolean;
+}
+
+/** Whether a transaction may write. */
+export type TransactionMode = 'read' | 'write';
+
+/** The storage a `Store` runs on. */
+export interface StorageDriver {
+  /** Required. The contract version the driver implements (`STORAGE_CONTRACT_VERSION`). */
+  readonly contractVersion: number;
+  /** Optional. Capabilities; all false by default. */
+  readonly capabilities?: StorageCapabilities;
+  /**
+   * Required. Runs `work` atomically and in isolation: if it throws, none of its writes remain;
+   * no other transaction observes its writes before it ends; concurrent write transactions
+   * never lose each other's effects. A driver may run `work` again after a serialization
+   * conflict, so `work` has no effects outside the transaction.
+   */
+  transaction<T>(mode: TransactionMode, work: (tx: StorageTransaction) => Promise<T>): Promise<T>;
+  /** Optional. Releases connections and files. */
+  close?(): Promise<void>;
+}
