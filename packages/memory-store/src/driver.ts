@@ -26,6 +26,15 @@ interface StoredLink {
 
 let linkSeq = 0;
 
+function getOrCreate<K, V>(map: Map<K, V>, key: K, create: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = create();
+    map.set(key, value);
+  }
+  return value;
+}
+
 /** JSON values are copied on the way in and out, so no caller can reach stored data. */
 const copy = <T>(value: T): T => structuredClone(value);
 
@@ -83,9 +92,10 @@ export class MemoryDriver implements StorageDriver {
     };
 
     const linkIncoming = (source: RecordKey, field: string, target: string) => {
-      let map = incoming.get(target);
-      if (!map) incoming.set(target, (map = new Map()));
-      map.set(`${source.uid}\0${field}`, { source: { uid: source.uid, model: source.model }, field });
+      getOrCreate(incoming, target, () => new Map()).set(`${source.uid}\0${field}`, {
+        source: { uid: source.uid, model: source.model },
+        field,
+      });
     };
     const unlinkIncoming = (source: string, field: string, target: string) => {
       const map = incoming.get(target);
@@ -94,11 +104,8 @@ export class MemoryDriver implements StorageDriver {
       if (map.size === 0) incoming.delete(target);
     };
     const fieldOf = (source: string, field: string) => {
-      let outgoing = links.get(source);
-      if (!outgoing) links.set(source, (outgoing = new Map()));
-      let fieldLinks = outgoing.get(field);
-      if (!fieldLinks) outgoing.set(field, (fieldLinks = new Map()));
-      return fieldLinks;
+      const outgoing = getOrCreate(links, source, () => new Map<string, Map<string, StoredLink>>());
+      return getOrCreate(outgoing, field, () => new Map<string, StoredLink>());
     };
     /** Puts a removed link back where it was in its list. Only runs when a transaction is rolled back. */
     const restoreLink = (source: RecordKey, field: string, target: string, link: StoredLink) => {
@@ -134,9 +141,7 @@ export class MemoryDriver implements StorageDriver {
       async createRecord(record: StoredRecord) {
         writable();
         records.set(record.uid, { model: record.model, fields: copy(record.fields) });
-        let uids = byModel.get(record.model);
-        if (!uids) byModel.set(record.model, (uids = new Set()));
-        uids.add(record.uid);
+        getOrCreate(byModel, record.model, () => new Set<string>()).add(record.uid);
         undo.push(() => {
           records.delete(record.uid);
           byModel.get(record.model)?.delete(record.uid);

@@ -310,8 +310,8 @@ export class Store {
         if (!linksByField) {
           linksByField = new Map();
           for (const link of await tx.readLinks(uid)) {
-            let list = linksByField.get(link.field);
-            if (!list) linksByField.set(link.field, (list = []));
+            const list = linksByField.get(link.field) ?? [];
+            linksByField.set(link.field, list);
             list.push(this.#makeRef(link.target.uid, link.target.model, null, null));
           }
         }
