@@ -39,3 +39,4 @@ export {
   type StoreRecord,
 } from './ref.js';
 export { defaultRegistry, ModelRegistry, type ResolveOptions, resolveRef, resolveState } from './registry.js';
+export type { ProtocolArgs, ProtocolResult, ProtocolSignature } from './protocol.js';
