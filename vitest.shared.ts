@@ -9,6 +9,9 @@ export default defineConfig({
   ssr: { resolve: { conditions: [sourceCondition, ...defaultServerConditions] } },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // The JSON report feeds scripts/test-summary.mjs, which prints one closing line for the whole repo.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.vitest-results.json' },
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },
