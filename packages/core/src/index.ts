@@ -27,6 +27,7 @@ export {
   type StateOf,
   stateModel,
 } from './model.js';
+export type { ProtocolArgs, ProtocolResult, ProtocolSignature } from './protocol.js';
 export {
   type AnyState,
   isRef,
@@ -39,4 +40,3 @@ export {
   type StoreRecord,
 } from './ref.js';
 export { defaultRegistry, ModelRegistry, type ResolveOptions, resolveRef, resolveState } from './registry.js';
-export type { ProtocolArgs, ProtocolResult, ProtocolSignature } from './protocol.js';
