@@ -1,1 +1,42 @@
-export {};
+export {
+  count,
+  expectError,
+  foreignRef,
+  missingRef,
+  rawRef,
+  sortedUids,
+  stateOf,
+  uidOf,
+  uids,
+} from './helpers.js';
+export {
+  SuiteBook,
+  SuiteCat,
+  SuiteCollar,
+  SuiteGang,
+  SuiteHuman,
+  SuiteKitten,
+  SuiteNote,
+  SuitePage,
+  suiteModels,
+} from './models.js';
+export {
+  atomicityTests,
+  backrefTests,
+  badInputTests,
+  basicTests,
+  concurrencyTests,
+  dynamicTests,
+  guidTests,
+  isolationTests,
+  methodTests,
+  queryTests,
+  relationshipTests,
+  runStoreTestSuite,
+  type StoreTestGroup,
+  type StoreTestName,
+  type StoreTestSuiteOptions,
+  storeTestGroups,
+  storeTestNames,
+} from './suite.js';
+export type { SuiteContext, SuiteQuery, SuiteStore, SuiteTest } from './types.js';

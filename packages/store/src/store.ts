@@ -144,8 +144,10 @@ export class Store {
   async get<S extends AnyState>(ref: Ref<S>): Promise<RefTo<S>> {
     this.#assertAllowed('get');
     const target = this.#checkRef(ref, 'get');
-    const uid = await this.#requireUid(target, 'get');
+    const uid = target.record?.uid ?? (await this.#requireUid(target, 'get'));
     const state = await this.#run('read', (tx) => this.#readState(tx, uid, target.state_model_name));
+    if (!this.#guidMap) return this.#makeRef(uid, state.model_name, state, null) as RefTo<S>;
+    await this.#addGuids(state);
     return this.#makeRef(uid, state.model_name, state, await this.#guidOf(uid)) as RefTo<S>;
   }
 
@@ -160,6 +162,7 @@ export class Store {
         out.push(await this.#readState(tx, uid, targets[index]!.state_model_name));
       return out;
     });
+    for (const state of states) await this.#addGuids(state);
     return Promise.all(
       states.map(async (state, index) =>
         this.#makeRef(uids[index]!, state.model_name, state, await this.#guidOf(uids[index]!)),
@@ -200,6 +203,7 @@ export class Store {
       for (const key of keys) out.push({ key, state: await this.#readState(tx, key.uid, key.model) });
       return out;
     });
+    for (const { state } of found) if (state) await this.#addGuids(state);
     return Promise.all(
       found.map(async ({ key, state }) =>
         this.#makeRef(key.uid, key.model, state, await this.#guidOf(key.uid)),
@@ -305,7 +309,7 @@ export class Store {
     const model = this.registry.get(record.model);
     const state: AnyState = { model_name: record.model, ...record.fields };
     let linksByField: Map<string, Ref[]> | null = null;
-    for (const [field, info] of Object.entries(model.fields)) {
+    for (const [field, info] of fieldsOf(model)) {
       if (info.kind === 'association' || info.kind === 'aggregation' || info.kind === 'composition') {
         if (!linksByField) {
           linksByField = new Map();
@@ -392,6 +396,11 @@ export class Store {
     );
   }
 
+  /** @internal Validates a state carried by a ref to a `stateModelName`. */
+  validate(state: AnyState, stateModelName: string): AnyState {
+    return this.#validate(state, stateModelName);
+  }
+
   #validate(state: AnyState, stateModelName: string): AnyState {
     const model = this.registry.get(state.model_name ?? stateModelName);
     const declared = this.registry.get(stateModelName);
@@ -422,8 +431,9 @@ export class Store {
   }
 
   #fieldsOfKind(model: string, kind: FieldInfo['kind']): string[] {
-    const fields = this.registry.get(model).fields;
-    return Object.keys(fields).filter((field) => fields[field]!.kind === kind);
+    const out: string[] = [];
+    for (const [field, info] of fieldsOf(this.registry.get(model))) if (info.kind === kind) out.push(field);
+    return out;
   }
 
   /** @internal */
@@ -450,6 +460,18 @@ export class Store {
       state,
       state_model_name: model,
     }) as RefTo;
+  }
+
+  /** Gives the refs inside a state's relationship and backref lists their guids (refs carry guids everywhere). */
+  async #addGuids(state: AnyState): Promise<void> {
+    const guidMap = this.#guidMap;
+    if (!guidMap) return;
+    for (const [field, info] of fieldsOf(this.registry.get(state.model_name))) {
+      if (info.kind === 'static' || info.kind === 'dynamic') continue;
+      for (const item of (state[field] as Ref[] | undefined) ?? []) {
+        if (item.record) item.guid = await guidMap.getGuid(this.uid, item.record.uid);
+      }
+    }
   }
 
   async #guidOf(uid: string): Promise<string | null> {
@@ -493,7 +515,7 @@ class Writer {
     const key: RecordKey = { uid: randomUUID(), model: model.modelName };
     const fields: Record<string, JsonValue> = {};
     const relationships: [string, Ref[]][] = [];
-    for (const [field, info] of Object.entries(model.fields)) {
+    for (const [field, info] of fieldsOf(model)) {
       const value = state[field];
       if (value === undefined || value === null) continue;
       if (info.kind === 'static') fields[field] = toJson(value);
@@ -521,7 +543,7 @@ class Writer {
     }
     const fields: Record<string, JsonValue> = {};
     let current: Record<string, JsonValue> | null = null;
-    for (const [field, info] of Object.entries(stateModel.fields)) {
+    for (const [field, info] of fieldsOf(stateModel)) {
       const value = state[field];
       if (value === undefined || value === null) continue;
       switch (info.kind) {
@@ -610,7 +632,8 @@ class Writer {
         }
         keys.push({ uid, model: found });
       } else if (ref.state) {
-        keys.push(await this.create(ref.state, ref.guid));
+        // A Ref instance inside a list passes the owner's schema as it is, so its state is checked here.
+        keys.push(await this.create(this.store.validate(ref.state, ref.state_model_name), ref.guid));
       } else {
         throw new ValidationError(
           `${where}: a ref to a ${ref.state_model_name} has neither a record nor a state`,
@@ -622,6 +645,18 @@ class Writer {
     }
     return keys;
   }
+}
+
+const fieldLists = new WeakMap<AnyStateModel, readonly (readonly [string, FieldInfo])[]>();
+
+/** The fields of a model as a list, computed once per model (every read and write walks it). */
+function fieldsOf(model: AnyStateModel): readonly (readonly [string, FieldInfo])[] {
+  let fields = fieldLists.get(model);
+  if (!fields) {
+    fields = Object.entries(model.fields);
+    fieldLists.set(model, fields);
+  }
+  return fields;
 }
 
 interface Series {

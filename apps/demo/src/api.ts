@@ -1,0 +1,30 @@
+import { HonoAPI, type HonoAPIOptions } from '@constelite/server';
+import { isMain } from './main.js';
+import * as models from './models.js';
+import * as protocols from './protocols.js';
+import { createStoreFromEnv } from './store.js';
+
+/** The port of the seed's API. */
+export const DEFAULT_PORT = 8001;
+
+/**
+ * The seed's API "Alpha": the memory store (or the store `CONSTELITE_STORE` names), the demo
+ * models and the `hello_world` protocol. Options override the defaults (tests pass their own store).
+ */
+export function createApi(options: Partial<HonoAPIOptions> = {}): HonoAPI {
+  const api = new HonoAPI({ name: 'Alpha', stores: options.stores ?? [createStoreFromEnv()], ...options });
+  api.discoverProtocols(protocols);
+  api.discoverModels(models);
+  api.generateApp();
+  return api;
+}
+
+// `pnpm demo:api`: serve until stopped (Ctrl-C closes the server gracefully).
+if (isMain(import.meta.url)) {
+  const host = process.env.HOST ?? '127.0.0.1';
+  const port = Number(process.env.PORT ?? DEFAULT_PORT);
+  const token = process.env.CONSTELITE_TOKEN;
+  const api = createApi(token ? { auth: { token } } : {});
+  const server = await api.run(host, port);
+  console.log(`API Alpha is serving at ${server.url} (docs: ${server.url}/schema); stop it with Ctrl-C`);
+}

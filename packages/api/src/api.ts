@@ -1,0 +1,335 @@
+import {
+  type AnyStateModel,
+  ConsteliteError,
+  defaultRegistry,
+  isConsteliteError,
+  isRef,
+  type ModelRegistry,
+  ProtocolFailedError,
+  type Ref,
+  ref,
+  UnknownLoggerError,
+  UnknownProtocolError,
+  UnknownStoreError,
+  ValidationError,
+} from '@constelite/core';
+import { type GuidMap, MemoryGuidMap, type Store } from '@constelite/store';
+import type { z } from 'zod';
+import { type Job, type JobOptions, JobTable } from './jobs.js';
+import { consoleLogger, type Logger, type LoggerFactory } from './logger.js';
+import { type AnyProtocol, isProtocol } from './protocol.js';
+
+/** Options of `ConsteliteAPI`. */
+export interface ConsteliteAPIOptions {
+  /** The API's name (shown in the OpenAPI document). */
+  name: string;
+  /** The API's version. Default: `'0.1.0'`. */
+  version?: string;
+  /** The stores the API serves, looked up by uid. */
+  stores: Store[];
+  /**
+   * Where state models returned by protocols are put, so that the caller gets a ref with a
+   * record. It is served like the other stores. Default: none (the caller gets a ref carrying the state).
+   */
+  temporaryStore?: Store;
+  /** Logger factories by name, selectable per call. `default` is a JSON-lines console logger unless given. */
+  loggers?: Record<string, LoggerFactory>;
+  /** The registry that resolves model names in requests. Default: the global registry. */
+  registry?: ModelRegistry;
+  /** Bounds of the finished jobs kept in memory. */
+  jobs?: JobOptions;
+}
+
+/** How a caller picks a logger for one call (the wire's `logger` member). */
+export interface LoggerSelection {
+  logger_name: string;
+  logger_kwargs?: Record<string, unknown> | null;
+}
+
+const MAX_NAMESPACE_DEPTH = 16;
+
+/**
+ * The transport-agnostic Constelite API: stores, models, protocols, jobs and loggers. A
+ * transport (the Hono server, a queue worker, a CLI) turns requests into calls of its methods.
+ */
+export class ConsteliteAPI {
+  /** The API's name. */
+  readonly name: string;
+  /** The API's version. */
+  readonly version: string;
+  /** The stores served, by uid (the temporary store included). */
+  readonly stores: ReadonlyMap<string, Store>;
+  /** The temporary store, if any. */
+  readonly temporaryStore: Store | null;
+  /** The registry that resolves model names. */
+  readonly registry: ModelRegistry;
+  readonly #stores = new Map<string, Store>();
+  readonly #models = new Map<string, AnyStateModel>();
+  readonly #protocols = new Map<string, AnyProtocol>();
+  readonly #loggers: Map<string, LoggerFactory>;
+  readonly #jobs: JobTable;
+
+  constructor(options: ConsteliteAPIOptions) {
+    this.name = options.name;
+    this.version = options.version ?? '0.1.0';
+    this.registry = options.registry ?? defaultRegistry;
+    this.temporaryStore = options.temporaryStore ?? null;
+    for (const store of [...options.stores, ...(this.temporaryStore ? [this.temporaryStore] : [])]) {
+      const existing = this.#stores.get(store.uid);
+      if (existing && existing !== store) {
+        throw new ValidationError(
+          `Stores '${existing.name}' and '${store.name}' share the uid ${store.uid}; every store of an API needs its own uid`,
+          { extra: { store: store.uid } },
+        );
+      }
+      this.#stores.set(store.uid, store);
+    }
+    this.stores = this.#stores;
+    this.#loggers = new Map(Object.entries({ default: consoleLogger(), ...options.loggers }));
+    this.#jobs = new JobTable(options.jobs);
+  }
+
+  /** The store with this uid; `UnknownStoreError` naming the uid when the API has none. */
+  getStore(uid: string): Store {
+    const store = this.#stores.get(typeof uid === 'string' ? uid.toLowerCase() : uid);
+    if (!store) {
+      const known = [...this.#stores.values()].map((s) => `${s.uid} (${s.name})`).join(', ');
+      throw new UnknownStoreError(
+        `API ${this.name} has no store with uid '${uid}'; it has: ${known || 'none'}`,
+        {
+          extra: { store: uid },
+        },
+      );
+    }
+    return store;
+  }
+
+  /** The current state of the ref's record, read from the ref's store. */
+  async getState<S extends Ref>(target: S): Promise<S> {
+    if (!target.record) {
+      throw new ValidationError(
+        `getState needs a ref with a record; this ${target.state_model_name} ref has none`,
+        {
+          extra: { model: target.state_model_name },
+        },
+      );
+    }
+    return (await this.getStore(target.record.store.uid).get(target)) as S;
+  }
+
+  /** Registers every state model found in `namespace` (a module namespace or object; nested ones too). */
+  discoverModels(namespace: object): void {
+    walk(namespace, [], new Set(), (value) => {
+      if (!isStateModel(value)) return false;
+      this.registry.register(value);
+      this.#models.set(value.modelName, value);
+      return true;
+    });
+  }
+
+  /** The models registered through `discoverModels`. */
+  get models(): readonly AnyStateModel[] {
+    return [...this.#models.values()];
+  }
+
+  /**
+   * Serves every protocol found in `namespace`: the export key is the slug, nested namespaces
+   * become path segments (`{ cats: { herd_a_cat } }` → `cats/herd_a_cat`), all under `bindPath`.
+   */
+  discoverProtocols(namespace: object, bindPath = ''): void {
+    const prefix = bindPath.split('/').filter(Boolean);
+    walk(namespace, prefix, new Set(), (value, path) => {
+      if (!isProtocol(value)) return false;
+      const slug = path.join('/');
+      if (!/^[\w.~-]+(\/[\w.~-]+)*$/.test(slug)) {
+        throw new ValidationError(
+          `Protocol '${value.name}' cannot be served at '${slug}': use URL-safe export keys`,
+        );
+      }
+      this.#protocols.set(slug, value);
+      return true;
+    });
+  }
+
+  /** The protocols served, by path. */
+  get protocols(): ReadonlyMap<string, AnyProtocol> {
+    return this.#protocols;
+  }
+
+  /** The protocol at `path`; `UnknownProtocolError` when there is none. */
+  getProtocol(path: string): AnyProtocol {
+    const found = this.#protocols.get(path);
+    if (!found) {
+      throw new UnknownProtocolError(`API ${this.name} serves no protocol at '${path}'`, {
+        extra: { protocol: path },
+      });
+    }
+    return found;
+  }
+
+  /** Gives every store of the API a guid map (by default one shared in-memory map). */
+  enableGuid(guidMap: GuidMap = new MemoryGuidMap()): void {
+    for (const store of this.#stores.values()) store.setGuidMap(guidMap);
+  }
+
+  /** The names of the logger factories. */
+  get loggerNames(): string[] {
+    return [...this.#loggers.keys()];
+  }
+
+  /**
+   * Runs the protocol at `path` with `args` (validated first: `VALIDATION_FAILED` naming the
+   * field). Returns the JSON-ready result: a state model becomes a Ref (put into the temporary
+   * store when there is one), nothing becomes `null`. A protocol that throws an unexpected
+   * error fails with `PROTOCOL_FAILED` (typed Constelite client errors pass through).
+   */
+  async runProtocol(path: string, args: unknown, logger?: LoggerSelection | null): Promise<unknown> {
+    return (await this.#prepare(path, args, logger))();
+  }
+
+  /**
+   * Starts the protocol at `path` in the background after validating `path`, `args` and the
+   * logger, and returns the `submitted` job; `fetchJob` tells how it ends.
+   */
+  async startJob(path: string, args: unknown, logger?: LoggerSelection | null): Promise<Job> {
+    const work = await this.#prepare(path, args, logger);
+    return this.#jobs.start(work, (error) => (error instanceof Error ? error.message : String(error)));
+  }
+
+  /** The job's current status and result; `UnknownJobError` when it never existed or expired. */
+  fetchJob(uid: string): Job {
+    return this.#jobs.fetch(uid);
+  }
+
+  /** The logger the selection names (`default` when none); `UnknownLoggerError` otherwise. */
+  getLogger(selection?: LoggerSelection | null): Logger {
+    if (
+      selection !== null &&
+      selection !== undefined &&
+      (typeof selection !== 'object' || Array.isArray(selection))
+    ) {
+      throw new ValidationError(
+        `logger must be {logger_name, logger_kwargs} or null, received ${describe(selection)}`,
+      );
+    }
+    const name = selection?.logger_name ?? 'default';
+    if (typeof name !== 'string') {
+      throw new ValidationError(`logger_name must be a string, received ${describe(name)}`);
+    }
+    const kwargs = selection?.logger_kwargs ?? {};
+    if (typeof kwargs !== 'object' || Array.isArray(kwargs)) {
+      throw new ValidationError(`logger_kwargs must be an object or null, received ${describe(kwargs)}`);
+    }
+    const factory = this.#loggers.get(name);
+    if (!factory) {
+      throw new UnknownLoggerError(
+        `API ${this.name} has no logger named '${name}'; it has: ${this.loggerNames.join(', ')}`,
+        {
+          extra: { logger: name },
+        },
+      );
+    }
+    return factory(kwargs);
+  }
+
+  /** Checks everything a call needs before it runs, so that bad input fails before a job starts. */
+  async #prepare(
+    path: string,
+    args: unknown,
+    selection?: LoggerSelection | null,
+  ): Promise<() => Promise<unknown>> {
+    const target = this.getProtocol(path);
+    const parsed = await target.args.safeParseAsync(args ?? {});
+    if (!parsed.success) {
+      throw new ValidationError(`Invalid arguments of protocol '${path}': ${formatIssues(parsed.error)}`, {
+        extra: {
+          protocol: path,
+          issues: parsed.error.issues.map(({ path: at, message }) => ({ path: at, message })),
+        },
+      });
+    }
+    const logger = this.getLogger(selection);
+    return async () => {
+      let output: unknown;
+      try {
+        const returned = await target.run({ api: this, logger, args: parsed.data });
+        output = await target.returns.parseAsync(returned);
+      } catch (error) {
+        throw protocolFailure(path, error);
+      }
+      return this.#toWire(output);
+    };
+  }
+
+  async #toWire(output: unknown): Promise<unknown> {
+    if (output === undefined || output === null) return null;
+    let value = output;
+    if (isState(value) && this.registry.find(value.model_name)) {
+      value = this.temporaryStore ? await this.temporaryStore.put(ref(value)) : ref(value);
+    }
+    return JSON.parse(JSON.stringify(value)) as unknown;
+  }
+}
+
+function protocolFailure(path: string, error: unknown): ConsteliteError {
+  if (isConsteliteError(error) && error.status < 500) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new ProtocolFailedError(`Protocol '${path}' failed: ${message}`, {
+    cause: error,
+    extra: {
+      protocol: path,
+      ...(error instanceof Error && error.stack ? { traceback: error.stack } : {}),
+      ...(error instanceof ConsteliteError ? { cause_code: error.code } : {}),
+    },
+  });
+}
+
+function isState(value: unknown): value is { model_name: string } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !isRef(value) &&
+    typeof (value as { model_name?: unknown }).model_name === 'string'
+  );
+}
+
+function isStateModel(value: unknown): value is AnyStateModel {
+  return (
+    typeof value === 'function' &&
+    typeof (value as { modelName?: unknown }).modelName === 'string' &&
+    typeof (value as { isSubModelOf?: unknown }).isSubModelOf === 'function' &&
+    typeof (value as { fields?: unknown }).fields === 'object'
+  );
+}
+
+/** Visits the values of a namespace; recurses into plain objects that `visit` did not take. */
+function walk(
+  namespace: object,
+  path: string[],
+  seen: Set<object>,
+  visit: (value: unknown, path: string[]) => boolean,
+): void {
+  if (seen.has(namespace) || path.length > MAX_NAMESPACE_DEPTH) return;
+  seen.add(namespace);
+  for (const [key, value] of Object.entries(namespace)) {
+    const at = [...path, key];
+    if (visit(value, at)) continue;
+    if (typeof value === 'object' && value !== null && isNamespace(value)) walk(value, at, seen, visit);
+  }
+}
+
+function isNamespace(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === null || proto === Object.prototype;
+}
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => (issue.path.length ? `field '${issue.path.join('.')}': ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+function describe(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

@@ -1,0 +1,91 @@
+import type { ProtocolSignature, RefTo } from '@constelite/core';
+import { z } from 'zod';
+import type { ConsteliteAPI } from './api.js';
+import type { Logger } from './logger.js';
+
+/**
+ * What a client receives for a protocol's output `O`: a state model (an object with a
+ * `model_name`) arrives as a `Ref` to it; anything else arrives as it is.
+ */
+export type ClientResult<R extends z.ZodType> = ClientValue<z.output<R>>;
+type ClientValue<O> = O extends { model_name: string } ? RefTo<O> : O;
+
+/** What a protocol's function receives. */
+export interface ProtocolContext<A extends z.ZodRawShape> {
+  /** The API running the protocol: its stores, `getState`, other protocols through `runProtocol`. */
+  api: ConsteliteAPI;
+  /** The logger the caller selected (the API's `default` logger when none was named). */
+  logger: Logger;
+  /** The validated arguments. */
+  args: z.output<z.ZodObject<A>>;
+}
+
+/** The function of a protocol. */
+export type ProtocolFunction<A extends z.ZodRawShape, R extends z.ZodType> = (
+  context: ProtocolContext<A>,
+) => Promise<z.input<R>> | z.input<R>;
+
+/** How a protocol is declared: a name, zod argument shape, optional return schema and description. */
+export interface ProtocolDefinition<A extends z.ZodRawShape, R extends z.ZodType> {
+  /** A human-readable name ("Hello world"); the URL slug is the export key given to `discoverProtocols`. */
+  name: string;
+  /** The arguments, as a zod object shape. */
+  args: A;
+  /** The return value's schema. Default: `z.void()` (the protocol returns nothing; the wire carries `null`). */
+  returns?: R;
+  /** A longer description, shown in the OpenAPI document. */
+  description?: string;
+}
+
+/** A protocol: a named server-side function with zod-validated arguments and return value. */
+export interface Protocol<A extends z.ZodRawShape = z.ZodRawShape, R extends z.ZodType = z.ZodType>
+  extends ProtocolSignature<z.input<z.ZodObject<A>>, ClientResult<R>> {
+  readonly kind: 'protocol';
+  readonly name: string;
+  readonly description: string | undefined;
+  /** The schema of the arguments object. */
+  readonly args: z.ZodObject<A>;
+  /** The schema of the return value. */
+  readonly returns: R;
+  /** The protocol's function (called by the API after validating the arguments). */
+  readonly run: ProtocolFunction<A, R>;
+}
+
+/** Any protocol, whatever its arguments and result. */
+// biome-ignore lint/suspicious/noExplicitAny: the widest protocol type must accept every shape
+export type AnyProtocol = Protocol<any, z.ZodType>;
+
+/**
+ * Declares a protocol:
+ *
+ * ```ts
+ * export const hello_world = protocol(
+ *   { name: 'Hello world', args: { name: z.string() } },
+ *   ({ logger, args }) => { logger.info(`Hello, ${args.name}!`); },
+ * );
+ * ```
+ */
+export function protocol<A extends z.ZodRawShape, R extends z.ZodType = z.ZodVoid>(
+  definition: ProtocolDefinition<A, R>,
+  run: ProtocolFunction<A, R>,
+): Protocol<A, R> {
+  return Object.freeze({
+    kind: 'protocol' as const,
+    name: definition.name,
+    description: definition.description,
+    args: z.object(definition.args),
+    returns: (definition.returns ?? z.void()) as R,
+    run,
+  });
+}
+
+/** True for a value made by `protocol()`. */
+export function isProtocol(value: unknown): value is AnyProtocol {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { kind?: unknown }).kind === 'protocol' &&
+    typeof (value as { run?: unknown }).run === 'function' &&
+    (value as { args?: unknown }).args instanceof z.ZodObject
+  );
+}

@@ -1,0 +1,166 @@
+/**
+ * `pnpm bench`: throughput and scaling of the memory store, as ratios measured in one run (the
+ * absolute numbers depend on the machine; the ratios should not).
+ *
+ * 1. put+get of a small state per second, against a plain Map with structuredClone (aim ≥ 0.5×).
+ * 2. one aggregation append on a list of 10,000 members against one of 100 (aim ≤ 2×).
+ * 3. delete of a composition tree of 10,000 nodes against one of 1,000 (linear: ≈ 10×).
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { type AnyStateModel, aggregation, composition, type Ref, ref, stateModel } from '@constelite/core';
+import { z } from 'zod';
+import { MemoryStore } from '../src/index.js';
+
+const BenchCat = stateModel('BenchCat', { name: z.string(), lives: z.number().int() });
+const BenchGang = stateModel('BenchGang', { name: z.string(), members: aggregation(() => BenchCat) });
+const BenchNode = stateModel('BenchNode', {
+  index: z.number().int(),
+  children: composition((): AnyStateModel => BenchNode),
+});
+
+/** Present when node runs with --expose-gc (the `bench` script passes it). */
+const collectGarbage = (globalThis as { gc?: () => void }).gc;
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+/** Median seconds of `run` over `repetitions`, after `warmup` untimed runs; `setup` is not timed. */
+async function timeIt<T>(
+  options: { warmup: number; repetitions: number; collect?: boolean },
+  setup: () => Promise<T> | T,
+  run: (input: T) => Promise<unknown> | unknown,
+): Promise<number> {
+  const times: number[] = [];
+  for (let index = 0; index < options.warmup + options.repetitions; index++) {
+    const input = await setup();
+    // Collect the garbage of a heavy setup now, so that the timed run does not pay for it.
+    if (options.collect) collectGarbage?.();
+    const start = performance.now();
+    await run(input);
+    const elapsed = (performance.now() - start) / 1000;
+    if (index >= options.warmup) times.push(elapsed);
+  }
+  return median(times);
+}
+
+const format = (value: number, digits = 0) =>
+  value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+// --- 1. put+get throughput -----------------------------------------------------------------
+
+async function putGetRatio(): Promise<void> {
+  const operations = 5_000;
+  const store = async () => {
+    const memory = new MemoryStore({ uid: randomUUID() });
+    for (let index = 0; index < operations; index++) {
+      const saved = await memory.put(ref(BenchCat({ name: `cat ${index}`, lives: 9 })));
+      await memory.get(saved);
+    }
+  };
+  const map = async () => {
+    const plain = new Map<string, unknown>();
+    for (let index = 0; index < operations; index++) {
+      const uid = randomUUID();
+      plain.set(uid, structuredClone({ model_name: 'BenchCat', name: `cat ${index}`, lives: 9 }));
+      structuredClone(plain.get(uid));
+    }
+  };
+  // The two alternate, so that a busy machine slows both alike.
+  const storeTimes: number[] = [];
+  const mapTimes: number[] = [];
+  for (let round = 0; round < 12; round++) {
+    const storeTime = await timeIt({ warmup: 0, repetitions: 1 }, () => undefined, store);
+    const mapTime = await timeIt({ warmup: 0, repetitions: 1 }, () => undefined, map);
+    // (no forced collection here: both sides make garbage at their own pace, which is part of their cost)
+    if (round >= 3) {
+      storeTimes.push(storeTime);
+      mapTimes.push(mapTime);
+    }
+  }
+  const storeRate = operations / median(storeTimes);
+  const mapRate = operations / median(mapTimes);
+  console.log(
+    `put+get of a small state: ${format(storeRate)}/s; Map set/get with structuredClone: ${format(mapRate)}/s; ratio ${format(storeRate / mapRate, 2)}× (aim ≥ 0.5×)`,
+  );
+}
+
+// --- 2. aggregation append ------------------------------------------------------------------
+
+async function appendSeconds(members: number): Promise<number> {
+  const appends = 200;
+  const store = new MemoryStore({ uid: randomUUID() });
+  const cats: Ref[] = [];
+  for (let index = 0; index < members + appends * 8; index++)
+    cats.push(await store.put(ref(BenchCat({ name: `cat ${index}` }))));
+  const gang = await store.put(ref(BenchGang({ name: 'Alley', members: cats.slice(0, members) })));
+  let next = members;
+  // Each repetition appends `appends` new members, one patch each; the list grows by at most 2%.
+  const seconds = await timeIt(
+    { warmup: 2, repetitions: 6, collect: true },
+    () => cats.slice(next, (next += appends)),
+    async (batch) => {
+      for (const cat of batch) await store.patch(gang.withState(BenchGang({ members: [cat] })));
+    },
+  );
+  return seconds / appends;
+}
+
+async function appendRatio(): Promise<void> {
+  await appendSeconds(100); // warms the code paths up, so that the first measurement is not penalised
+  const small = await appendSeconds(100);
+  const large = await appendSeconds(10_000);
+  console.log(
+    `aggregation append: ${format(small * 1e6, 1)} µs at 100 members, ${format(large * 1e6, 1)} µs at 10,000; ratio ${format(large / small, 2)}× (aim ≤ 2×)`,
+  );
+}
+
+// --- 3. composition delete ------------------------------------------------------------------
+
+/** A root with `width` children of 9 children each: 1 + 10 × width nodes. */
+function tree(width: number) {
+  return ref(
+    BenchNode({
+      index: 0,
+      children: Array.from({ length: width }, (_, child) =>
+        ref(
+          BenchNode({
+            index: child,
+            children: Array.from({ length: 9 }, (_, leaf) => ref(BenchNode({ index: leaf }))),
+          }),
+        ),
+      ),
+    }),
+  );
+}
+
+async function deleteSeconds(width: number): Promise<number> {
+  return timeIt(
+    { warmup: 2, repetitions: 5, collect: true },
+    async () => {
+      const store = new MemoryStore({ uid: randomUUID() });
+      return { store, root: await store.put(tree(width)) };
+    },
+    async ({ store, root }) => {
+      await store.delete(root);
+      if ((await store.query({ model: BenchNode })).length !== 0) throw new Error('the tree was not deleted');
+    },
+  );
+}
+
+async function deleteRatio(): Promise<void> {
+  await deleteSeconds(100); // warm-up
+  const small = await deleteSeconds(100);
+  const large = await deleteSeconds(1_000);
+  console.log(
+    `composition delete: ${format(small * 1e3, 2)} ms for 1,001 nodes, ${format(large * 1e3, 2)} ms for 10,001; ratio ${format(large / small, 2)}× (linear ≈ 10×)`,
+  );
+}
+
+console.log(`@constelite/memory-store benchmark (node ${process.version}; medians of several runs after warm-up)`);
+await putGetRatio();
+await appendRatio();
+await deleteRatio();

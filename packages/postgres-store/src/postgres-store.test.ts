@@ -1,0 +1,204 @@
+import { isConsteliteError, ref } from '@constelite/core';
+import postgres from 'postgres';
+import { afterAll, afterEach, describe, expect, expectTypeOf, inject, it } from 'vitest';
+import { Book, Kitten, Owner, Page, Pet } from '../test/fixtures/models.js';
+import { destroyStore, freshSchema, freshStore } from '../test/helpers.js';
+import { querySql } from './driver.js';
+import { POSTGRES_SCHEMA_VERSION, PostgresStore, type PostgresStoreOptions } from './index.js';
+
+const url = inject('pgUrl');
+const admin = postgres(url, { max: 1, onnotice: () => undefined });
+const open: PostgresStore[] = [];
+
+function openStore(options: Partial<ConstructorParameters<typeof PostgresStore>[0]> = {}): PostgresStore {
+  const store = freshStore(url, options);
+  open.push(store);
+  return store;
+}
+
+afterEach(async () => {
+  for (const store of open.splice(0)) await destroyStore(store);
+});
+afterAll(() => admin.end());
+
+async function captureError(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('PostgresStore', () => {
+  it('creates its schema on first use and records the schema version', async () => {
+    const store = openStore();
+    await store.put(ref(Owner({ name: 'Ann' })));
+    const [row] = await admin.unsafe<{ value: string }[]>(
+      `SELECT value FROM "${store.postgres.schema}".constelite_meta WHERE key = 'schema_version'`,
+    );
+    expect(Number(row?.value)).toBe(POSTGRES_SCHEMA_VERSION);
+    expect(store.postgres.capabilities).toEqual({ persistent: true, multiProcess: true });
+  });
+
+  it('keeps records, links and backrefs for another store opened on the same schema', async () => {
+    const schema = freshSchema();
+    const first = openStore({ schema });
+    const carer = await first.put(ref(Owner({ name: 'Ann' })));
+    const pet = await first.put(
+      ref(
+        Pet({
+          name: 'Snowball',
+          lives: 9,
+          tags: ['white'],
+          carer: [carer],
+          weight: { points: [{ timestamp: 1, value: 4 }] },
+        }),
+      ),
+    );
+    const second = new PostgresStore({ url, schema, uid: first.uid });
+    try {
+      const got = await second.get(pet);
+      expect(got.state).toMatchObject({ model_name: 'PgPet', name: 'Snowball', lives: 9, tags: ['white'] });
+      expect(got.state?.weight).toEqual({ points: [{ timestamp: 1, value: 4 }] });
+      expect(got.state?.carer?.map((r) => r.uid)).toEqual([carer.uid]);
+      expect((await second.get(carer)).state?.pets?.map((r) => r.uid)).toEqual([pet.uid]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('refuses a schema written by a newer version with a STORE_FAULT naming the schema', async () => {
+    const store = openStore();
+    await store.connect();
+    await admin.unsafe(
+      `UPDATE "${store.postgres.schema}".constelite_meta SET value = '99' WHERE key = 'schema_version'`,
+    );
+    const later = new PostgresStore({ url, schema: store.postgres.schema });
+    try {
+      const error = await captureError(later.connect());
+      expect(isConsteliteError(error, 'STORE_FAULT')).toBe(true);
+      expect((error as Error).message).toContain(store.postgres.schema);
+    } finally {
+      await later.close();
+    }
+  });
+
+  it('reports an unreachable database as a STORE_FAULT naming the server', async () => {
+    const store = new PostgresStore({ url: 'postgres://nobody@127.0.0.1:1/none', connectTimeoutSeconds: 2 });
+    try {
+      const error = await captureError(store.put(ref(Owner({ name: 'x' }))));
+      expect(isConsteliteError(error, 'STORE_FAULT')).toBe(true);
+      expect((error as Error).message).toMatch(/Cannot reach PostgreSQL at 127\.0\.0\.1:1\/none/);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('takes a required connection URL and every Store option (types)', () => {
+    expectTypeOf<PostgresStoreOptions['url']>().toEqualTypeOf<string>();
+    expectTypeOf<PostgresStoreOptions>().toHaveProperty('allowedMethods');
+    // @ts-expect-error a connection URL is required
+    const noUrl: PostgresStoreOptions = { schema: 'cats' };
+    // @ts-expect-error the driver is the store's own
+    const withDriver: PostgresStoreOptions = { url, driver: null };
+    expect([noUrl, withDriver]).toHaveLength(2);
+  });
+
+  it('rejects a schema name that is not a plain identifier', () => {
+    let error: unknown;
+    try {
+      new PostgresStore({ url, schema: 'bad"; drop table x; --' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isConsteliteError(error, 'VALIDATION_FAILED')).toBe(true);
+  });
+
+  it('queries by model including sub-models, and by static property equality', async () => {
+    const store = openStore();
+    const tom = await store.put(ref(Pet({ name: 'Tom', lives: 9, indoor: true, tags: ['a'] })));
+    const kit = await store.put(
+      ref(Kitten({ name: 'Kit', lives: 9, indoor: false, tags: ['a', 'b'], age: 1 })),
+    );
+    await store.put(ref(Pet({ name: 'Rex', lives: 3, indoor: true })));
+
+    const all = await store.query({ model: Pet });
+    expect(all.map((r) => r.state_model_name).sort()).toEqual(['PgKitten', 'PgPet', 'PgPet']);
+    expect((await store.query({ model: Kitten })).map((r) => r.uid)).toEqual([kit.uid]);
+    const nine = await store.query({ model: Pet, where: { lives: 9 } });
+    expect(nine.map((r) => r.uid).sort()).toEqual([tom.uid, kit.uid].sort());
+    const nineIndoor = await store.query({ model: Pet, where: { lives: 9, indoor: true } });
+    expect(nineIndoor.map((r) => r.uid)).toEqual([tom.uid]);
+    expect(await store.query({ model: Pet, where: { lives: '9' as unknown as number } })).toEqual([]);
+    const tagged = await store.query({ model: Pet, where: { tags: ['a', 'b'] }, includeStates: true });
+    expect(tagged.map((r) => r.state?.name)).toEqual(['Kit']);
+  });
+
+  it('query results follow writes: a patched value is found under its new value only', async () => {
+    const store = openStore();
+    const tom = await store.put(ref(Pet({ name: 'Tom', lives: 9 })));
+    await store.patch(ref(Pet({ lives: 8 }), { record: tom.record }));
+    expect(await store.query({ model: Pet, where: { lives: 9 } })).toEqual([]);
+    expect((await store.query({ model: Pet, where: { lives: 8 } })).map((r) => r.uid)).toEqual([tom.uid]);
+    await store.delete(tom);
+    expect(await store.query({ model: Pet, where: { lives: 8 } })).toEqual([]);
+  });
+
+  it('answers model and property queries from an index, not a scan of every record (EXPLAIN)', async () => {
+    const store = openStore();
+    await store.put(ref(Pet({ name: 'Tom', lives: 9 })));
+    const schema = `"${store.postgres.schema}"`;
+    const tables = { records: `${schema}.records`, values: `${schema}.record_values` };
+    const plan = async ({ text, params }: { text: string; params: unknown[] }) => {
+      // Forbid sequential scans so the plan shows whether an index can answer the query at all.
+      const rows = await admin.begin(async (sql) => {
+        await sql`SET LOCAL enable_seqscan = off`;
+        return sql.unsafe<{ 'QUERY PLAN': string }[]>(`EXPLAIN ${text}`, params as string[]);
+      });
+      return rows.map((row) => row['QUERY PLAN']).join('\n');
+    };
+    const byProperty = await plan(querySql(tables, ['PgPet', 'PgKitten'], { lives: 9, name: 'Tom' }));
+    expect(byProperty).toMatch(/Index (Only )?Scan using record_values_lookup/);
+    expect(byProperty).not.toMatch(/Seq Scan/);
+    const byModel = await plan(querySql(tables, ['PgPet', 'PgKitten']));
+    expect(byModel).toMatch(/Index Scan using records_model|Bitmap Index Scan on records_model/);
+    expect(byModel).not.toMatch(/Seq Scan/);
+  });
+
+  it('makes a failed put leave nothing behind (atomic write)', async () => {
+    const store = openStore();
+    const missing = ref(Owner({}), {
+      record: { store: store.info, uid: '00000000-0000-4000-8000-000000000000', url: null },
+    });
+    const error = await captureError(store.put(ref(Pet({ name: 'Ghost', carer: [missing] }))));
+    expect(isConsteliteError(error, 'RECORD_NOT_FOUND')).toBe(true);
+    expect(await store.query({ model: Pet })).toEqual([]);
+  });
+
+  it('keeps every one of 100 concurrent aggregation appends', async () => {
+    const store = openStore({ maxConnections: 8 });
+    const book = await store.put(ref(Book({ title: 'Fans' })));
+    await Promise.all(
+      Array.from({ length: 100 }, (_, index) =>
+        store.patch(ref(Book({ fans: [ref(Owner({ name: `fan ${index}` }))] }), { record: book.record })),
+      ),
+    );
+    expect((await store.get(book)).state?.fans).toHaveLength(100);
+  });
+
+  it('deletes composition members with their owner, leaving no rows behind', async () => {
+    const store = openStore();
+    const book = await store.put(
+      ref(Book({ title: 'B', pages: [ref(Page({ index: 1 })), ref(Page({ index: 2 }))] })),
+    );
+    expect(await store.query({ model: Page })).toHaveLength(2);
+    await store.delete(book);
+    expect(await store.query({ model: Page })).toEqual([]);
+    const s = `"${store.postgres.schema}"`;
+    const [counts] = await admin.unsafe<{ records: string; links: string; values: string }[]>(
+      `SELECT (SELECT count(*) FROM ${s}.records) records, (SELECT count(*) FROM ${s}.links) links, (SELECT count(*) FROM ${s}.record_values) "values"`,
+    );
+    expect(counts).toEqual({ records: '0', links: '0', values: '0' });
+  });
+});

@@ -1,0 +1,123 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { ref } from '@constelite/core';
+import postgres from 'postgres';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { PostgresStore } from '../src/index.js';
+import { Book, Page, SHARED_STORE_UID } from './fixtures/models.js';
+import { freshSchema } from './helpers.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const url = inject('pgUrl');
+const admin = postgres(url, { max: 1, onnotice: () => undefined });
+afterAll(() => admin.end());
+
+interface Summary {
+  ok: number;
+  notFound: number;
+  retries: number;
+}
+
+/** A worker process (see fixtures/worker.ts) that has connected and waits for "go". */
+async function startWorker(schema: string, args: string[]): Promise<{ go(): Promise<Summary> }> {
+  const child: ChildProcessWithoutNullStreams = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--conditions=@constelite/source',
+      join(here, 'fixtures/worker.ts'),
+      url,
+      schema,
+      ...args,
+    ],
+    { cwd: join(here, '..') },
+  );
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const line = await lines.next();
+    if (line.done) throw new Error(`worker ${args[0]} ended early (exit ${await exited}): ${stderr}`);
+    return line.value;
+  };
+  expect(await next()).toBe('ready');
+  return {
+    async go() {
+      child.stdin.write('go\n');
+      const summary = JSON.parse(await next()) as Summary;
+      expect(await exited).toBe(0);
+      return summary;
+    },
+  };
+}
+
+function sharedStore(schema: string): PostgresStore {
+  return new PostgresStore({ url, schema, uid: SHARED_STORE_UID, maxConnections: 2 });
+}
+
+describe('PostgresStore shared by several processes', () => {
+  it('keeps exactly 200 members after two processes make 200 concurrent aggregation appends between them', async () => {
+    const schema = freshSchema();
+    const store = sharedStore(schema);
+    try {
+      const book = await store.put(ref(Book({ title: 'Shared' })));
+      const workers = await Promise.all([
+        startWorker(schema, ['append', book.uid, '0', '100']),
+        startWorker(schema, ['append', book.uid, '100', '100']),
+      ]);
+      const summaries = await Promise.all(workers.map((worker) => worker.go()));
+      expect(summaries.map((s) => s.ok)).toEqual([100, 100]);
+
+      const fans = (await store.get(book)).state?.fans ?? [];
+      expect(fans).toHaveLength(200);
+      expect(new Set(fans.map((fan) => fan.uid)).size).toBe(200);
+      const names = (await store.bulkGet(fans)).map((fan) => fan.state?.name);
+      expect(new Set(names)).toEqual(new Set(Array.from({ length: 200 }, (_, index) => `fan ${index}`)));
+    } finally {
+      await store.postgres.dropSchema();
+      await store.close();
+    }
+  });
+
+  it('never leaves an orphan when composition cascades in one process race patches adding members in another', async () => {
+    const schema = freshSchema();
+    const store = sharedStore(schema);
+    try {
+      const books: string[] = [];
+      for (let index = 0; index < 40; index++) {
+        books.push(
+          (await store.put(ref(Book({ title: `b${index}`, pages: [ref(Page({ index: 0 }))] })))).uid,
+        );
+      }
+      const [extender, deleter] = await Promise.all([
+        startWorker(schema, ['extend', ...books]),
+        startWorker(schema, ['delete', ...books]),
+      ]);
+      const [extended, deleted] = await Promise.all([extender.go(), deleter.go()]);
+      expect(deleted).toMatchObject({ ok: 40, notFound: 0 });
+      // Each patch either ran before the delete of its book (and its page was deleted with it) or after (not found).
+      expect(extended.ok + extended.notFound).toBe(40);
+
+      const s = `"${schema}"`;
+      const [left] = await admin.unsafe<{ books: string; pages: string; orphans: string; links: string }[]>(
+        `SELECT
+           (SELECT count(*) FROM ${s}.records WHERE model = 'PgBook') books,
+           (SELECT count(*) FROM ${s}.records WHERE model = 'PgPage') pages,
+           (SELECT count(*) FROM ${s}.records p WHERE p.model = 'PgPage' AND NOT EXISTS (
+              SELECT 1 FROM ${s}.links l WHERE l.target = p.uid AND l.field = 'pages')) orphans,
+           (SELECT count(*) FROM ${s}.links) links`,
+      );
+      expect(left).toEqual({ books: '0', pages: '0', orphans: '0', links: '0' });
+      expect(await store.query({ model: Page })).toEqual([]);
+    } finally {
+      await store.postgres.dropSchema();
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,239 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isConsteliteError, ref } from '@constelite/core';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { Book, Kitten, Owner, Page, Pet } from '../test/fixtures/models.js';
+import { querySql } from './driver.js';
+import { SQLITE_SCHEMA_VERSION, SqliteStore, type SqliteStoreOptions } from './index.js';
+
+let dir: string;
+const open: SqliteStore[] = [];
+
+function openStore(file = 'store.db'): SqliteStore {
+  const store = new SqliteStore({ path: join(dir, file), uid: '1b7f7a52-63a4-4a47-9d3c-9d8f8c0d1e11' });
+  open.push(store);
+  return store;
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sqlite-store-'));
+});
+afterEach(async () => {
+  for (const store of open.splice(0)) await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function captureError(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('SqliteStore', () => {
+  it('creates the schema on first open, records its version and uses WAL', () => {
+    const store = openStore();
+    expect(store.sqlite.schemaVersion).toBe(SQLITE_SCHEMA_VERSION);
+    expect(store.sqlite.database.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.sqlite.capabilities).toEqual({ persistent: true, multiProcess: true });
+  });
+
+  it('keeps records, links and backrefs across a close and a reopen of the file', async () => {
+    const first = openStore();
+    const carer = await first.put(ref(Owner({ name: 'Ann' })));
+    const pet = await first.put(
+      ref(
+        Pet({
+          name: 'Snowball',
+          lives: 9,
+          tags: ['white'],
+          carer: [carer],
+          weight: { points: [{ timestamp: 1, value: 4 }] },
+        }),
+      ),
+    );
+    await first.close();
+
+    const second = openStore();
+    const got = await second.get(pet);
+    expect(got.state).toMatchObject({ model_name: 'SqlPet', name: 'Snowball', lives: 9, tags: ['white'] });
+    expect(got.state?.carer?.map((r) => r.uid)).toEqual([carer.uid]);
+    expect((await second.get(carer)).state?.pets?.map((r) => r.uid)).toEqual([pet.uid]);
+  });
+
+  it('works on an in-memory database', async () => {
+    const store = new SqliteStore({ path: ':memory:' });
+    open.push(store);
+    const saved = await store.put(ref(Owner({ name: 'Bo' })));
+    expect((await store.get(saved)).state?.name).toBe('Bo');
+    expect(store.sqlite.capabilities.persistent).toBe(false);
+  });
+
+  it('refuses a file written by a newer schema version with a STORE_FAULT naming the file', () => {
+    const path = join(dir, 'future.db');
+    const db = new Database(path);
+    db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION + 1}`);
+    db.close();
+    let error: unknown;
+    try {
+      new SqliteStore({ path });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isConsteliteError(error, 'STORE_FAULT')).toBe(true);
+    expect((error as Error).message).toContain('future.db');
+  });
+
+  it('queries by model including sub-models, and by static property equality', async () => {
+    const store = openStore();
+    const tom = await store.put(ref(Pet({ name: 'Tom', lives: 9, indoor: true, tags: ['a'] })));
+    const kit = await store.put(
+      ref(Kitten({ name: 'Kit', lives: 9, indoor: false, tags: ['a', 'b'], age: 1 })),
+    );
+    await store.put(ref(Pet({ name: 'Rex', lives: 3, indoor: true })));
+
+    const all = await store.query({ model: Pet });
+    expect(all.map((r) => r.state_model_name).sort()).toEqual(['SqlKitten', 'SqlPet', 'SqlPet']);
+    expect((await store.query({ model: Kitten })).map((r) => r.uid)).toEqual([kit.uid]);
+
+    const nine = await store.query({ model: Pet, where: { lives: 9 } });
+    expect(nine.map((r) => r.uid).sort()).toEqual([tom.uid, kit.uid].sort());
+    const nineIndoor = await store.query({ model: Pet, where: { lives: 9, indoor: true } });
+    expect(nineIndoor.map((r) => r.uid)).toEqual([tom.uid]);
+    expect(await store.query({ model: Pet, where: { lives: '9' as unknown as number } })).toEqual([]);
+    const tagged = await store.query({ model: Pet, where: { tags: ['a', 'b'] }, includeStates: true });
+    expect(tagged.map((r) => r.state?.name)).toEqual(['Kit']);
+  });
+
+  it('query results follow writes: a patched value is found under its new value only', async () => {
+    const store = openStore();
+    const tom = await store.put(ref(Pet({ name: 'Tom', lives: 9 })));
+    await store.patch(ref(Pet({ lives: 8 }), { record: tom.record }));
+    expect(await store.query({ model: Pet, where: { lives: 9 } })).toEqual([]);
+    expect((await store.query({ model: Pet, where: { lives: 8 } })).map((r) => r.uid)).toEqual([tom.uid]);
+    await store.delete(tom);
+    expect(await store.query({ model: Pet, where: { lives: 8 } })).toEqual([]);
+  });
+
+  it('answers model and property queries from an index, not a scan of every record (EXPLAIN QUERY PLAN)', async () => {
+    const store = openStore();
+    await store.put(ref(Pet({ name: 'Tom', lives: 9 })));
+    const plan = (sql: string, ...params: unknown[]) =>
+      store.sqlite.database
+        .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+        .all(...params)
+        .map((row) => row.detail)
+        .join('\n');
+    const byProperty = querySql(
+      ['SqlPet', 'SqlKitten'],
+      [
+        ['lives', 9],
+        ['name', 'Tom'],
+      ],
+      false,
+    );
+    const byModel = querySql(['SqlPet', 'SqlKitten'], [], false);
+
+    const propertyPlan = plan(byProperty.sql, ...byProperty.params);
+    expect(propertyPlan).toMatch(/SEARCH v0 USING (COVERING )?INDEX record_values_lookup/);
+    expect(propertyPlan).not.toMatch(/SCAN (r|v0|v1)\b/);
+    const modelPlan = plan(byModel.sql, ...byModel.params);
+    expect(modelPlan).toMatch(/SEARCH r USING INDEX records_model/);
+    expect(plan('SELECT source FROM links WHERE target = ?', 'x')).toMatch(/USING INDEX links_target/);
+  });
+
+  it('makes a failed put leave nothing behind (atomic write)', async () => {
+    const store = openStore();
+    const missing = ref(Owner({}), {
+      record: { store: store.info, uid: '00000000-0000-4000-8000-000000000000', url: null },
+    });
+    const error = await captureError(store.put(ref(Pet({ name: 'Ghost', carer: [missing] }))));
+    expect(isConsteliteError(error, 'RECORD_NOT_FOUND')).toBe(true);
+    expect(await store.query({ model: Pet })).toEqual([]);
+  });
+
+  it('keeps every one of 100 concurrent aggregation appends', async () => {
+    const store = openStore();
+    const book = await store.put(ref(Book({ title: 'Fans' })));
+    await Promise.all(
+      Array.from({ length: 100 }, (_, index) =>
+        store.patch(ref(Book({ fans: [ref(Owner({ name: `fan ${index}` }))] }), { record: book.record })),
+      ),
+    );
+    expect((await store.get(book)).state?.fans).toHaveLength(100);
+  });
+
+  it('deletes composition members with their owner, recursively, leaving no links behind', async () => {
+    const store = openStore();
+    const book = await store.put(
+      ref(Book({ title: 'B', pages: [ref(Page({ index: 1 })), ref(Page({ index: 2 }))] })),
+    );
+    expect(await store.query({ model: Page })).toHaveLength(2);
+    await store.delete(book);
+    expect(await store.query({ model: Page })).toEqual([]);
+    const counts = store.sqlite.database
+      .prepare<[], { records: number; links: number; values: number }>(
+        'SELECT (SELECT count(*) FROM records) records, (SELECT count(*) FROM links) links, (SELECT count(*) FROM record_values) "values"',
+      )
+      .get();
+    expect(counts).toEqual({ records: 0, links: 0, values: 0 });
+  });
+
+  it('lets two stores on one file see each other’s writes (a second process opens the same file)', async () => {
+    const a = openStore();
+    const b = openStore();
+    const saved = await a.put(ref(Owner({ name: 'Shared' })));
+    expect((await b.get(saved)).state?.name).toBe('Shared');
+  });
+
+  it('keeps every one of 100 concurrent appends made through two connections to one file, without blocking', async () => {
+    const a = openStore();
+    const b = openStore();
+    const book = await a.put(ref(Book({ title: 'Shared fans' })));
+    await Promise.all(
+      Array.from({ length: 100 }, (_, index) =>
+        (index % 2 ? a : b).patch(
+          ref(Book({ fans: [ref(Owner({ name: `fan ${index}` }))] }), { record: book.record }),
+        ),
+      ),
+    );
+    expect((await b.get(book)).state?.fans).toHaveLength(100);
+  });
+
+  it('reports a file locked by another connection for longer than busyTimeoutMs as a STORE_FAULT naming the file', async () => {
+    const store = new SqliteStore({ path: join(dir, 'locked.db'), busyTimeoutMs: 50 });
+    open.push(store);
+    const other = new Database(join(dir, 'locked.db'));
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const error = await captureError(store.put(ref(Owner({ name: 'Late' }))));
+      expect(isConsteliteError(error, 'STORE_FAULT')).toBe(true);
+      expect((error as Error).message).toMatch(/locked\.db.*lock/);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect((await store.query({ model: Owner })).length).toBe(0);
+  });
+
+  it('takes a required path, the durability mode and every Store option (types)', () => {
+    expectTypeOf<SqliteStoreOptions['path']>().toEqualTypeOf<string>();
+    expectTypeOf<SqliteStoreOptions['synchronous']>().toEqualTypeOf<'full' | 'normal' | undefined>();
+    expectTypeOf<SqliteStoreOptions>().toHaveProperty('allowedMethods');
+    // @ts-expect-error a path is required
+    const noPath: SqliteStoreOptions = { name: 'Cats' };
+    // @ts-expect-error the driver is the store's own
+    const withDriver: SqliteStoreOptions = { path: ':memory:', driver: null };
+    expect([noPath, withDriver]).toHaveLength(2);
+  });
+
+  it('rejects use after close with a STORE_FAULT', async () => {
+    const store = openStore();
+    await store.close();
+    expect(isConsteliteError(await captureError(store.query({ model: Pet })), 'STORE_FAULT')).toBe(true);
+  });
+});

@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ref } from '@constelite/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../src/index.js';
+import { Book } from './fixtures/models.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'sqlite-kill-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs the writer child until it has acknowledged `count` writes, then kills it with SIGKILL mid-stream. */
+function writeThenKill(path: string, count: number): Promise<Map<string, number>> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=@constelite/source', join(here, 'fixtures/writer.ts'), path],
+    { cwd: join(here, '..'), stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const acknowledged = new Map<string, number>();
+  let buffered = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        const [uid, index] = line.split(' ');
+        acknowledged.set(uid!, Number(index));
+      }
+      if (acknowledged.size >= count && child.exitCode === null && !child.killed) child.kill('SIGKILL');
+    });
+    child.on('exit', (code, signal) => {
+      if (signal === 'SIGKILL') resolve(acknowledged);
+      else reject(new Error(`writer exited with ${code} before it was killed: ${stderr}`));
+    });
+  });
+}
+
+describe('SqliteStore durability', () => {
+  it('keeps every acknowledged write intact and the file consistent after the writer is killed with SIGKILL', async () => {
+    const path = join(dir, 'killed.db');
+    const acknowledged = await writeThenKill(path, 150);
+    expect(acknowledged.size).toBeGreaterThanOrEqual(150);
+
+    const store = new SqliteStore({ path });
+    try {
+      const db = store.sqlite.database;
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      for (const [uid, index] of acknowledged) {
+        const book = await store.get(ref(Book({}), { record: { store: store.info, uid, url: null } }));
+        expect(book.state?.title).toBe(`book ${index}`);
+        expect(book.state?.pages).toHaveLength(1);
+        const [page] = await store.bulkGet(book.state?.pages ?? []);
+        expect(page?.state?.index).toBe(index);
+      }
+      // Every write is one transaction: no book without its page, no link to a missing record.
+      const dangling = db
+        .prepare<[], { n: number }>(
+          `SELECT count(*) AS n FROM links l
+           WHERE NOT EXISTS (SELECT 1 FROM records WHERE uid = l.source)
+              OR NOT EXISTS (SELECT 1 FROM records WHERE uid = l.target)`,
+        )
+        .get();
+      expect(dangling?.n).toBe(0);
+      const books = await store.query({ model: Book });
+      const pages = db
+        .prepare<[], { n: number }>(`SELECT count(*) AS n FROM records WHERE model = 'SqlPage'`)
+        .get();
+      expect(pages?.n).toBe(books.length);
+      expect(books.length).toBeGreaterThanOrEqual(acknowledged.size);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,163 @@
+import { MemoryGuidMap, type StoreMethod } from '@constelite/store';
+import { describe, it } from 'vitest';
+import { atomicityCases } from './groups/atomicity.js';
+import { backrefCases } from './groups/backrefs.js';
+import { badInputCases } from './groups/bad-input.js';
+import { basicCases } from './groups/basic.js';
+import { concurrencyCases } from './groups/concurrency.js';
+import { dynamicCases } from './groups/dynamic.js';
+import { guidCases } from './groups/guid.js';
+import { isolationCases } from './groups/isolation.js';
+import { methodCases } from './groups/methods.js';
+import { queryCases } from './groups/query.js';
+import { relationshipCases } from './groups/relationships.js';
+import type { SuiteContext, SuiteStore, SuiteTest } from './types.js';
+
+/** The name of every test of the suite, so that `skip` keys are checked at compile time. */
+export type StoreTestName =
+  | keyof typeof basicCases
+  | keyof typeof dynamicCases
+  | keyof typeof relationshipCases
+  | keyof typeof backrefCases
+  | keyof typeof queryCases
+  | keyof typeof methodCases
+  | keyof typeof guidCases
+  | keyof typeof atomicityCases
+  | keyof typeof concurrencyCases
+  | keyof typeof isolationCases
+  | keyof typeof badInputCases;
+
+/** How to run the suite against a store. */
+export interface StoreTestSuiteOptions<S extends SuiteStore = SuiteStore> {
+  /** Required. Shown as the outer `describe` of every group. */
+  name: string;
+  /** Required. Makes a fresh, empty store; called once (or more) per test. Give each store a random uid. */
+  createStore: () => S | Promise<S>;
+  /** Optional. Releases a store made by `createStore` or `createStoreWithMethods` after its test. */
+  destroyStore?: (store: S) => void | Promise<void>;
+  /**
+   * Optional. Makes a fresh store that allows only `methods` (the METHOD_NOT_ALLOWED tests are
+   * skipped without it).
+   */
+  createStoreWithMethods?: (methods: readonly StoreMethod[]) => S | Promise<S>;
+  /**
+   * Optional. Tests to skip, each with the reason (shown in the report). Keys are test names;
+   * a name the suite does not have is a type error and, at run time, fails `runStoreTestSuite`.
+   */
+  skip?: Partial<Record<StoreTestName, string>>;
+}
+
+/** A group of conformance tests: call it inside a vitest file to register its `describe`. */
+export interface StoreTestGroup {
+  <S extends SuiteStore>(options: StoreTestSuiteOptions<S>): void;
+  /** The group's title. */
+  readonly title: string;
+  /** The names of the group's tests. */
+  readonly testNames: readonly StoreTestName[];
+}
+
+function defineGroup(title: string, cases: Partial<Record<StoreTestName, SuiteTest>>): StoreTestGroup {
+  const entries = Object.entries(cases) as [StoreTestName, SuiteTest][];
+  const register = <S extends SuiteStore>(options: StoreTestSuiteOptions<S>): void => {
+    describe(`${options.name}: ${title}`, () => {
+      for (const [name, body] of entries) {
+        const reason = options.skip?.[name];
+        if (reason !== undefined) {
+          it.skip(`${name} [skipped: ${reason}]`, () => {});
+          continue;
+        }
+        it(name, async (test) => {
+          const made: S[] = [];
+          const make = async (create: () => S | Promise<S>): Promise<S> => {
+            const store = await create();
+            made.push(store);
+            return store;
+          };
+          const context: SuiteContext = {
+            store: await make(options.createStore),
+            newStore: () => make(options.createStore),
+            async storeWithMethods(methods) {
+              const create = options.createStoreWithMethods;
+              if (!create) return test.skip('createStoreWithMethods is not given');
+              return make(() => create(methods));
+            },
+            enableGuids(...stores) {
+              const guidMap = new MemoryGuidMap();
+              for (const store of stores) {
+                if (!store.setGuidMap) return test.skip('the store has no setGuidMap');
+                store.setGuidMap(guidMap);
+              }
+              return guidMap;
+            },
+            skip: (note) => test.skip(note),
+          };
+          try {
+            await body(context);
+          } finally {
+            for (const store of made) await options.destroyStore?.(store);
+          }
+        });
+      }
+    });
+  };
+  return Object.assign(register, { title, testNames: entries.map(([name]) => name) });
+}
+
+/** put/get/patch/delete/bulkGet of single records. */
+export const basicTests: StoreTestGroup = defineGroup('basic', basicCases);
+/** Dynamic fields: PUT replaces, PATCH appends, a repeated timestamp replaces its point. */
+export const dynamicTests: StoreTestGroup = defineGroup('dynamic fields', dynamicCases);
+/** Associations, aggregations and compositions: creation, replace/append, cascades, no dangling links. */
+export const relationshipTests: StoreTestGroup = defineGroup('relationships', relationshipCases);
+/** Backrefs mirror forward relationships and are never stale. */
+export const backrefTests: StoreTestGroup = defineGroup('backrefs', backrefCases);
+/** query({model, where, includeStates}). */
+export const queryTests: StoreTestGroup = defineGroup('query', queryCases);
+/** Allowed methods (needs `createStoreWithMethods`). */
+export const methodTests: StoreTestGroup = defineGroup('allowed methods', methodCases);
+/** GUIDs (needs `setGuidMap` on the store). */
+export const guidTests: StoreTestGroup = defineGroup('guids', guidCases);
+/** A write that fails part-way leaves nothing behind. */
+export const atomicityTests: StoreTestGroup = defineGroup('atomicity', atomicityCases);
+/** Concurrent writes never lose each other's effects. */
+export const concurrencyTests: StoreTestGroup = defineGroup('concurrency', concurrencyCases);
+/** Mutating states passed in or received never changes stored data. */
+export const isolationTests: StoreTestGroup = defineGroup('isolation', isolationCases);
+/** Bad input is a typed error and stores nothing. */
+export const badInputTests: StoreTestGroup = defineGroup('bad input', badInputCases);
+
+/** Every group, in the order `runStoreTestSuite` registers them. */
+export const storeTestGroups: readonly StoreTestGroup[] = [
+  basicTests,
+  dynamicTests,
+  relationshipTests,
+  backrefTests,
+  queryTests,
+  methodTests,
+  guidTests,
+  atomicityTests,
+  concurrencyTests,
+  isolationTests,
+  badInputTests,
+];
+
+/** The name of every test of the suite. */
+export const storeTestNames: readonly StoreTestName[] = storeTestGroups.flatMap((group) => group.testNames);
+
+/**
+ * Registers the whole conformance suite for a store; call it at the top level of a vitest file.
+ *
+ * ```ts
+ * runStoreTestSuite({ name: 'MemoryStore', createStore: () => new MemoryStore({ uid: randomUUID() }) });
+ * ```
+ */
+export function runStoreTestSuite<S extends SuiteStore>(options: StoreTestSuiteOptions<S>): void {
+  const known = new Set<string>(storeTestNames);
+  const unknown = Object.keys(options.skip ?? {}).filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `runStoreTestSuite(${options.name}): skip names tests the suite does not have: ${unknown.map((name) => `'${name}'`).join(', ')}`,
+    );
+  }
+  for (const group of storeTestGroups) group(options);
+}
