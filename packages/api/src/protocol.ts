@@ -86,6 +86,7 @@ export function isProtocol(value: unknown): value is AnyProtocol {
     value !== null &&
     (value as { kind?: unknown }).kind === 'protocol' &&
     typeof (value as { run?: unknown }).run === 'function' &&
-    (value as { args?: unknown }).args instanceof z.ZodObject
+    // Duck-typed rather than `instanceof`, so that a protocol built with another copy of zod is found too.
+    typeof (value as { args?: { safeParseAsync?: unknown } }).args?.safeParseAsync === 'function'
   );
 }

@@ -173,6 +173,7 @@ describe('bad input', () => {
       code: 'VALIDATION_FAILED',
     });
     await expect(c.runProtocol('/', {})).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(c.runProtocol('../store/delete', {})).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(api.seen).toHaveLength(0);
   });
 });

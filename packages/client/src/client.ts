@@ -400,7 +400,10 @@ function parseBaseUrl(url: string | URL): URL {
 
 function encodePath(path: string): string {
   const segments = path.split('/').filter(Boolean);
-  if (segments.length === 0) throw new ValidationError(`'${path}' is not a protocol path`);
+  // '.' and '..' would be resolved away by URL parsing and reach another endpoint.
+  if (segments.length === 0 || segments.some((segment) => segment === '.' || segment === '..')) {
+    throw new ValidationError(`'${path}' is not a protocol path`, { extra: { protocol: path } });
+  }
   return segments.map(encodeURIComponent).join('/');
 }
 

@@ -90,31 +90,53 @@ async function putGetRatio(): Promise<void> {
 
 // --- 2. aggregation append ------------------------------------------------------------------
 
-async function appendSeconds(members: number): Promise<number> {
-  const appends = 200;
+/** A store holding a gang of `members` cats, and spare cats to append. */
+async function gangOf(members: number, spare: number) {
   const store = new MemoryStore({ uid: randomUUID() });
   const cats: Ref[] = [];
-  for (let index = 0; index < members + appends * 8; index++)
+  for (let index = 0; index < members + spare; index++)
     cats.push(await store.put(ref(BenchCat({ name: `cat ${index}` }))));
   const gang = await store.put(ref(BenchGang({ name: 'Alley', members: cats.slice(0, members) })));
   let next = members;
-  // Each repetition appends `appends` new members, one patch each; the list grows by at most 2%.
-  const seconds = await timeIt(
-    { warmup: 2, repetitions: 6, collect: true },
-    () => cats.slice(next, (next += appends)),
-    async (batch) => {
-      for (const cat of batch) await store.patch(gang.withState(BenchGang({ members: [cat] })));
-    },
-  );
-  return seconds / appends;
+  /** Appends `count` new members, one patch each. */
+  const append = async (count: number) => {
+    const batch = cats.slice(next, next + count);
+    next += count;
+    for (const cat of batch) await store.patch(gang.withState(BenchGang({ members: [cat] })));
+  };
+  return append;
 }
 
 async function appendRatio(): Promise<void> {
-  await appendSeconds(100); // warms the code paths up, so that the first measurement is not penalised
-  const small = await appendSeconds(100);
-  const large = await appendSeconds(10_000);
+  const appends = 200;
+  const rounds = 10;
+  const small = await gangOf(100, appends * rounds);
+  const large = await gangOf(10_000, appends * rounds);
+  const smallTimes: number[] = [];
+  const largeTimes: number[] = [];
+  // Rounds alternate between the two lists, so that a busy machine slows both alike; the
+  // lists grow by at most 2,000 members (20% of the large one, a lot of the small one: which
+  // only makes the small one look slower, the ratio conservative).
+  for (let round = 0; round < rounds; round++) {
+    const smallTime = await timeIt(
+      { warmup: 0, repetitions: 1, collect: true },
+      () => undefined,
+      () => small(appends),
+    );
+    const largeTime = await timeIt(
+      { warmup: 0, repetitions: 1, collect: true },
+      () => undefined,
+      () => large(appends),
+    );
+    if (round >= 2) {
+      smallTimes.push(smallTime / appends);
+      largeTimes.push(largeTime / appends);
+    }
+  }
+  const smallSeconds = median(smallTimes);
+  const largeSeconds = median(largeTimes);
   console.log(
-    `aggregation append: ${format(small * 1e6, 1)} µs at 100 members, ${format(large * 1e6, 1)} µs at 10,000; ratio ${format(large / small, 2)}× (aim ≤ 2×)`,
+    `aggregation append: ${format(smallSeconds * 1e6, 1)} µs at 100 members, ${format(largeSeconds * 1e6, 1)} µs at 10,000; ratio ${format(largeSeconds / smallSeconds, 2)}× (aim ≤ 2×)`,
   );
 }
 
@@ -137,9 +159,9 @@ function tree(width: number) {
   );
 }
 
-async function deleteSeconds(width: number): Promise<number> {
+function deleteTree(width: number): Promise<number> {
   return timeIt(
-    { warmup: 2, repetitions: 5, collect: true },
+    { warmup: 0, repetitions: 1, collect: true },
     async () => {
       const store = new MemoryStore({ uid: randomUUID() });
       return { store, root: await store.put(tree(width)) };
@@ -152,15 +174,27 @@ async function deleteSeconds(width: number): Promise<number> {
 }
 
 async function deleteRatio(): Promise<void> {
-  await deleteSeconds(100); // warm-up
-  const small = await deleteSeconds(100);
-  const large = await deleteSeconds(1_000);
+  const smallTimes: number[] = [];
+  const largeTimes: number[] = [];
+  // Alternating sizes, as above; the first two rounds warm up.
+  for (let round = 0; round < 9; round++) {
+    const smallTime = await deleteTree(100);
+    const largeTime = await deleteTree(1_000);
+    if (round >= 2) {
+      smallTimes.push(smallTime);
+      largeTimes.push(largeTime);
+    }
+  }
+  const small = median(smallTimes);
+  const large = median(largeTimes);
   console.log(
     `composition delete: ${format(small * 1e3, 2)} ms for 1,001 nodes, ${format(large * 1e3, 2)} ms for 10,001; ratio ${format(large / small, 2)}× (linear ≈ 10×)`,
   );
 }
 
-console.log(`@constelite/memory-store benchmark (node ${process.version}; medians of several runs after warm-up)`);
+console.log(
+  `@constelite/memory-store benchmark (node ${process.version}; medians of several runs after warm-up)`,
+);
 await putGetRatio();
 await appendRatio();
 await deleteRatio();

@@ -75,7 +75,12 @@ export class MemoryDriver implements StorageDriver {
   readonly contractVersion = STORAGE_CONTRACT_VERSION;
   readonly capabilities: StorageCapabilities = { persistent: false, multiProcess: false };
 
-  readonly #data: MemoryData = { records: new Map(), byModel: new Map(), links: new Map(), incoming: new Map() };
+  readonly #data: MemoryData = {
+    records: new Map(),
+    byModel: new Map(),
+    links: new Map(),
+    incoming: new Map(),
+  };
   /** The last transaction started; the next one waits for it. */
   #tail: Promise<unknown> = Promise.resolve();
   /** Transactions started and not yet ended. */
@@ -183,7 +188,8 @@ class MemoryTransaction implements StorageTransaction {
       if (outgoing) {
         links.set(uid, outgoing);
         for (const [field, targets] of outgoing)
-          for (const target of targets.keys()) this.#linkIncoming({ uid, model: record.model }, field, target);
+          for (const target of targets.keys())
+            this.#linkIncoming({ uid, model: record.model }, field, target);
       }
     });
   }
@@ -194,7 +200,8 @@ class MemoryTransaction implements StorageTransaction {
     const out: Link[] = [];
     for (const [name, targets] of outgoing) {
       if (field !== undefined && name !== field) continue;
-      for (const [target, link] of targets) out.push({ field: name, target: { uid: target, model: link.model } });
+      for (const [target, link] of targets)
+        out.push({ field: name, target: { uid: target, model: link.model } });
     }
     return out;
   }
@@ -255,7 +262,8 @@ class MemoryTransaction implements StorageTransaction {
     for (const model of models) {
       for (const uid of byModel.get(model) ?? []) {
         const record = records.get(uid)!;
-        if (conditions.every(([field, value]) => jsonEqual(record.fields[field], value))) out.push({ uid, model });
+        if (conditions.every(([field, value]) => jsonEqual(record.fields[field], value)))
+          out.push({ uid, model });
       }
     }
     return out;

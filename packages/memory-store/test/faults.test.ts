@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isConsteliteError, ref } from '@constelite/core';
-import { Store, type StorageDriver, type StorageTransaction } from '@constelite/store';
+import { type StorageDriver, type StorageTransaction, Store } from '@constelite/store';
 import {
   count,
   missingRef,
@@ -114,7 +114,10 @@ describe('MemoryStore under driver faults', () => {
     const book = await store.put(nestedBook());
     const pages = stateOf(await store.get(book)).pages ?? [];
     driver.arm();
-    await expectStoreFault(store.put(book.withState(SuiteBook({ pages: [ref(SuitePage({ index: 3 }))] }))), store);
+    await expectStoreFault(
+      store.put(book.withState(SuiteBook({ pages: [ref(SuitePage({ index: 3 }))] }))),
+      store,
+    );
     expect(uids(stateOf(await store.get(book)).pages)).toEqual(uids(pages));
     expect(await count(store, SuitePage)).toBe(2);
     expect(await count(store, SuiteNote)).toBe(2);
@@ -140,7 +143,9 @@ describe('MemoryDriver', () => {
     const store = new MemoryStore({ uid: randomUUID() });
     const cats = await Promise.all(['a', 'b', 'c'].map((name) => store.put(ref(SuiteCat({ name })))));
     const gang = await store.put(ref(SuiteGang({ members: cats })));
-    const failing = store.put(gang.withState(SuiteGang({ members: [cats[2]!, missingRef(store, SuiteCat)] })));
+    const failing = store.put(
+      gang.withState(SuiteGang({ members: [cats[2]!, missingRef(store, SuiteCat)] })),
+    );
     await expect(failing).rejects.toMatchObject({ code: 'RECORD_NOT_FOUND' });
     expect(uids(stateOf(await store.get(gang)).members)).toEqual(uids(cats));
   });

@@ -23,14 +23,16 @@ export function renderDocs(document: OpenAPIDocument, openapiUrl: string): strin
               .map(
                 ([status, response]) =>
                   `<tr><td class="status s${status[0]}">${status}</td><td>${escapeHtml(response.description)}</td><td>${
-                    response.content ? schemaHtml(response.content['application/json'].schema) : ''
+                    response.content
+                      ? resolvedHtml(document, response.content['application/json'].schema, status !== '201')
+                      : ''
                   }</td></tr>`,
               )
               .join('');
             return `<article id="${escapeHtml(operation.operationId)}">
 <h3><span class="method">POST</span> <code>${escapeHtml(path)}</code></h3>
 <p>${escapeHtml(operation.summary)}</p>${operation.description ? `<p>${escapeHtml(operation.description)}</p>` : ''}
-<h4>Request body</h4>${schemaHtml(body)}
+<h4>Request body</h4>${resolvedHtml(document, body, false)}
 <h4>Responses</h4><table>${responses}</table>
 </article>`;
           })
@@ -73,6 +75,19 @@ ${sections}
 <section id="schemas"><h2>schemas</h2>${schemas}</section>
 </body>
 </html>`;
+}
+
+/**
+ * A schema that is only a `$ref` is shown with the component it names (one level deep), so that a
+ * reader sees the body without jumping; `linkOnly` shows just the link (the shared error body).
+ */
+function resolvedHtml(document: OpenAPIDocument, schema: JSONSchema, linkOnly: boolean): string {
+  const ref = typeof schema.$ref === 'string' ? schema.$ref : null;
+  const id = ref?.startsWith('#/components/schemas/') ? ref.slice('#/components/schemas/'.length) : null;
+  const target = id === null ? undefined : document.components.schemas[id];
+  if (id === null || target === undefined) return schemaHtml(schema);
+  const link = `<a href="#schema-${escapeHtml(id)}">${escapeHtml(id)}</a>`;
+  return linkOnly ? link : `${link}${schemaHtml(target)}`;
 }
 
 /** The schema as indented JSON whose `$ref`s link to the schema section. */

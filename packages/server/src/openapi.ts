@@ -171,6 +171,8 @@ export function buildOpenAPI(api: ConsteliteAPI, options: { auth: boolean }): Op
       body,
       returnSchema(definition, models),
     );
+    // `/jobs/fetch` is the job poll endpoint; a protocol slugged `fetch` runs only synchronously.
+    if (path === 'fetch') continue;
     add(
       `/jobs/${path}`,
       {

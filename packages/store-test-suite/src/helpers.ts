@@ -8,7 +8,11 @@ import type { SuiteStore } from './types.js';
  * mentions each of `mentions`. Matches on `code`, not `instanceof`, so that errors rebuilt by
  * a client (or thrown by another copy of core) count.
  */
-export async function expectError(promise: Promise<unknown>, code: string, ...mentions: string[]): Promise<void> {
+export async function expectError(
+  promise: Promise<unknown>,
+  code: string,
+  ...mentions: string[]
+): Promise<void> {
   let failed = false;
   let error: unknown;
   try {
@@ -21,7 +25,8 @@ export async function expectError(promise: Promise<unknown>, code: string, ...me
   const actual = (error as { code?: unknown } | null)?.code;
   expect(actual, `expected a ${code} error, got ${String(error)}`).toBe(code);
   const message = String((error as { message?: unknown }).message);
-  for (const mention of mentions) expect(message, `the ${code} message should name ${mention}`).toContain(mention);
+  for (const mention of mentions)
+    expect(message, `the ${code} message should name ${mention}`).toContain(mention);
 }
 
 /** The number of records of `model` (sub-models included) in `store`. */
@@ -42,7 +47,9 @@ export function sortedUids(list: readonly Ref[] | undefined | null): string[] {
 /** The uid of a ref returned by the store. */
 export function uidOf(ref: Ref): string {
   const uid = ref.record?.uid;
-  expect(uid, `a ${ref.state_model_name} ref returned by the store should carry a record`).toBeTypeOf('string');
+  expect(uid, `a ${ref.state_model_name} ref returned by the store should carry a record`).toBeTypeOf(
+    'string',
+  );
   return uid as string;
 }
 

@@ -49,7 +49,9 @@ describe('runStoreTestSuite', () => {
 
   it('test names are unique across groups, so a skip key names exactly one test', () => {
     expect(new Set(storeTestNames).size).toBe(storeTestNames.length);
-    expect(storeTestGroups.reduce((total, group) => total + group.testNames.length, 0)).toBe(storeTestNames.length);
+    expect(storeTestGroups.reduce((total, group) => total + group.testNames.length, 0)).toBe(
+      storeTestNames.length,
+    );
     expect(storeTestNames.length).toBeGreaterThan(90);
   });
 });

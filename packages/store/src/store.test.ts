@@ -5,9 +5,9 @@ import {
   ALL_STORE_METHODS,
   MemoryGuidMap,
   STORAGE_CONTRACT_VERSION,
-  Store,
   type StorageDriver,
   type StorageTransaction,
+  Store,
 } from './index.js';
 
 const Thing = stateModel('StorePackageThing', {});
@@ -15,11 +15,9 @@ const Thing = stateModel('StorePackageThing', {});
 /** A driver whose every primitive throws `fault` (the transaction boundary itself works). */
 function faultyDriver(fault: (primitive: string) => unknown): StorageDriver & { closed: boolean } {
   const tx = new Proxy({} as StorageTransaction, {
-    get:
-      (_target, primitive) =>
-      async (): Promise<never> => {
-        throw fault(String(primitive));
-      },
+    get: (_target, primitive) => async (): Promise<never> => {
+      throw fault(String(primitive));
+    },
   });
   return {
     contractVersion: STORAGE_CONTRACT_VERSION,
@@ -43,7 +41,10 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 }
 
 function thingRef(store: Store): Ref {
-  return new Ref({ record: { store: store.info, uid: randomUUID(), url: null }, state_model_name: Thing.modelName });
+  return new Ref({
+    record: { store: store.info, uid: randomUUID(), url: null },
+    state_model_name: Thing.modelName,
+  });
 }
 
 describe('Store construction', () => {
@@ -61,13 +62,19 @@ describe('Store construction', () => {
   it('a store without a uid gets a random version-4 UUID, and uids are kept in lower case', () => {
     const store = new Store({ driver: faultyDriver(diskOnFire) });
     expect(store.uid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    const upper = new Store({ uid: '5EF14649-FD40-40A0-A693-DE36C855A181', driver: faultyDriver(diskOnFire) });
+    const upper = new Store({
+      uid: '5EF14649-FD40-40A0-A693-DE36C855A181',
+      driver: faultyDriver(diskOnFire),
+    });
     expect(upper.uid).toBe('5ef14649-fd40-40a0-a693-de36c855a181');
   });
 
   it('the name defaults to the class name; info and toJSON give {uid, name}', () => {
     class NotionStore extends Store {}
-    const store = new NotionStore({ uid: '5ef14649-fd40-40a0-a693-de36c855a181', driver: faultyDriver(diskOnFire) });
+    const store = new NotionStore({
+      uid: '5ef14649-fd40-40a0-a693-de36c855a181',
+      driver: faultyDriver(diskOnFire),
+    });
     expect(store.name).toBe('NotionStore');
     expect(store.info).toEqual({ uid: '5ef14649-fd40-40a0-a693-de36c855a181', name: 'NotionStore' });
     expect(JSON.parse(JSON.stringify(store))).toEqual(store.info);
@@ -76,7 +83,9 @@ describe('Store construction', () => {
   it('a driver written for another contract version is a VALIDATION_FAILED error naming both versions', () => {
     const driver = { ...faultyDriver(diskOnFire), contractVersion: STORAGE_CONTRACT_VERSION + 1 };
     expect(() => new Store({ name: 'Future', driver })).toThrow(
-      new RegExp(`Future uses storage contract ${STORAGE_CONTRACT_VERSION + 1}.*implements ${STORAGE_CONTRACT_VERSION}`),
+      new RegExp(
+        `Future uses storage contract ${STORAGE_CONTRACT_VERSION + 1}.*implements ${STORAGE_CONTRACT_VERSION}`,
+      ),
     );
   });
 
@@ -94,7 +103,11 @@ describe('Store allowed methods', () => {
   });
 
   it('a method outside allowedMethods is a METHOD_NOT_ALLOWED error naming the store and the method', async () => {
-    const store = new Store({ name: 'Read only', driver: faultyDriver(diskOnFire), allowedMethods: ['get', 'query'] });
+    const store = new Store({
+      name: 'Read only',
+      driver: faultyDriver(diskOnFire),
+      allowedMethods: ['get', 'query'],
+    });
     const calls: [string, Promise<unknown>][] = [
       ['put', store.put(ref(Thing({})))],
       ['patch', store.patch(thingRef(store))],
@@ -124,7 +137,9 @@ describe('Store driver faults', () => {
     ]) {
       const error = await rejection(call);
       expect(isConsteliteError(error, 'STORE_FAULT')).toBe(true);
-      expect((error as Error).message).toMatch(new RegExp(`Store 'Faulty' \\(${store.uid}\\) failed: \\w+: disk on fire`));
+      expect((error as Error).message).toMatch(
+        new RegExp(`Store 'Faulty' \\(${store.uid}\\) failed: \\w+: disk on fire`),
+      );
       expect((error as Error).cause).toBeInstanceOf(Error);
       expect((error as { extra: Record<string, unknown> }).extra.store).toBe(store.uid);
     }

@@ -7,7 +7,9 @@ import { putBook } from './relationships.js';
 
 /** A put/patch that fails part-way leaves no trace. */
 export const atomicityCases = {
-  'a nested put failing on a deep link to a missing record leaves no record of it behind': async ({ store }) => {
+  'a nested put failing on a deep link to a missing record leaves no record of it behind': async ({
+    store,
+  }) => {
     const ann = await store.put(ref(SuiteHuman({ name: 'Ann' })));
     const missing = missingRef(store, SuiteHuman);
     const book = ref(
@@ -49,7 +51,9 @@ export const atomicityCases = {
     const gang = await store.put(ref(SuiteGang({ name: 'Alley', members: [a] })));
     const missing = missingRef(store, SuiteCat);
     await expectError(
-      store.patch(gang.withState(SuiteGang({ name: 'Roof', members: [ref(SuiteCat({ name: 'new' })), missing] }))),
+      store.patch(
+        gang.withState(SuiteGang({ name: 'Roof', members: [ref(SuiteCat({ name: 'new' })), missing] })),
+      ),
       'RECORD_NOT_FOUND',
       uidOf(missing),
     );
@@ -60,7 +64,9 @@ export const atomicityCases = {
     expect(uids(stateOf(await store.get(a)).gangs)).toEqual([uidOf(gang)]);
   },
 
-  'a failed patch of static, dynamic and relationship fields together changes none of them': async ({ store }) => {
+  'a failed patch of static, dynamic and relationship fields together changes none of them': async ({
+    store,
+  }) => {
     const ann = await store.put(ref(SuiteHuman({ name: 'Ann' })));
     const cat = await store.put(
       ref(SuiteCat({ name: 'Snowball', carer: [ann], weight: { points: [{ timestamp: 1, value: 4 }] } })),
@@ -84,7 +90,10 @@ export const atomicityCases = {
   },
 
   'a failed put leaves the store usable and later writes succeed': async ({ store }) => {
-    await expectError(store.put(ref(SuiteCat({ carer: [missingRef(store, SuiteHuman)] }))), 'RECORD_NOT_FOUND');
+    await expectError(
+      store.put(ref(SuiteCat({ carer: [missingRef(store, SuiteHuman)] }))),
+      'RECORD_NOT_FOUND',
+    );
     const saved = await store.put(ref(SuiteCat({ name: 'Snowball' })));
     expect(stateOf(await store.get(saved)).name).toBe('Snowball');
     expect(await count(store, SuiteCat)).toBe(1);

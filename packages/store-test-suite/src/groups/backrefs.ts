@@ -13,7 +13,9 @@ export const backrefCases = {
     await store.put(ref(SuiteCat({ name: 'c' })));
     const cats = stateOf(await store.get(ann)).cats ?? [];
     expect(sortedUids(cats)).toEqual(sortedUids([a, b]));
-    expect(cats.every((cat) => cat.state_model_name === 'SuiteCat' && cat.record?.store.uid === store.uid)).toBe(true);
+    expect(
+      cats.every((cat) => cat.state_model_name === 'SuiteCat' && cat.record?.store.uid === store.uid),
+    ).toBe(true);
   },
 
   'a backref is maintained for links made to records created in the same put': async ({ store }) => {
@@ -62,7 +64,11 @@ export const backrefCases = {
   'a backref drops composition members deleted with their owner': async ({ store }) => {
     const ann = await store.put(ref(SuiteHuman({ name: 'Ann' })));
     const book = await store.put(
-      ref(SuiteBook({ pages: [ref(SuitePage({ index: 1, author: [ann] })), ref(SuitePage({ index: 2, author: [ann] }))] })),
+      ref(
+        SuiteBook({
+          pages: [ref(SuitePage({ index: 1, author: [ann] })), ref(SuitePage({ index: 2, author: [ann] }))],
+        }),
+      ),
     );
     const [first] = stateOf(await store.get(book)).pages ?? [];
     if (!first) throw new Error('the book should have pages');

@@ -1,14 +1,17 @@
 import { ref } from '@constelite/core';
+import { expect } from 'vitest';
 import { count, expectError, foreignRef, missingRef, rawRef, stateOf } from '../helpers.js';
 import { SuiteBook, SuiteCat, SuiteGang, SuiteHuman, SuitePage } from '../models.js';
 import type { SuiteTest } from '../types.js';
-import { expect } from 'vitest';
 
 /** Bad input fails with a typed error and stores nothing. */
 export const badInputCases = {
   'put of a state that violates its schema is a VALIDATION_FAILED error naming the field, and stores nothing':
     async ({ store }) => {
-      const bad = rawRef({ state_model_name: 'SuiteCat', state: { model_name: 'SuiteCat', name: 'a', lives: 'nine' } });
+      const bad = rawRef({
+        state_model_name: 'SuiteCat',
+        state: { model_name: 'SuiteCat', name: 'a', lives: 'nine' },
+      });
       await expectError(store.put(bad), 'VALIDATION_FAILED', 'lives');
       expect(await count(store, SuiteCat)).toBe(0);
     },
@@ -42,12 +45,19 @@ export const badInputCases = {
     expect(await count(store, SuiteCat)).toBe(0);
   },
 
-  'put of a state with an unknown model_name is an UNKNOWN_MODEL error naming the model': async ({ store }) => {
-    const bad = rawRef({ state_model_name: 'SuiteNoSuchModel', state: { model_name: 'SuiteNoSuchModel', name: 'a' } });
+  'put of a state with an unknown model_name is an UNKNOWN_MODEL error naming the model': async ({
+    store,
+  }) => {
+    const bad = rawRef({
+      state_model_name: 'SuiteNoSuchModel',
+      state: { model_name: 'SuiteNoSuchModel', name: 'a' },
+    });
     await expectError(store.put(bad), 'UNKNOWN_MODEL', 'SuiteNoSuchModel');
   },
 
-  'a state-only ref of an unknown model inside a relationship is an error and stores nothing': async ({ store }) => {
+  'a state-only ref of an unknown model inside a relationship is an error and stores nothing': async ({
+    store,
+  }) => {
     const bad = rawRef({
       state_model_name: 'SuiteGang',
       state: {
@@ -63,7 +73,9 @@ export const badInputCases = {
     expect(await count(store, SuiteGang)).toBe(0);
   },
 
-  'a state-only ref inside a relationship is validated by its model and nothing is stored': async ({ store }) => {
+  'a state-only ref inside a relationship is validated by its model and nothing is stored': async ({
+    store,
+  }) => {
     const bad = ref(
       SuiteBook({
         title: 'Cats',
@@ -85,9 +97,15 @@ export const badInputCases = {
     expect(await count(store, SuiteHuman)).toBe(0);
   },
 
-  'put(record) of a state of another model than the record is a VALIDATION_FAILED error': async ({ store }) => {
+  'put(record) of a state of another model than the record is a VALIDATION_FAILED error': async ({
+    store,
+  }) => {
     const saved = await store.put(ref(SuiteCat({ name: 'Snowball' })));
-    const bad = rawRef({ state_model_name: 'SuiteHuman', record: saved.record, state: { model_name: 'SuiteHuman', name: 'Ann' } });
+    const bad = rawRef({
+      state_model_name: 'SuiteHuman',
+      record: saved.record,
+      state: { model_name: 'SuiteHuman', name: 'Ann' },
+    });
     await expectError(store.put(bad), 'VALIDATION_FAILED', 'SuiteCat');
     expect(stateOf(await store.get(saved)).name).toBe('Snowball');
   },
@@ -117,7 +135,9 @@ export const badInputCases = {
     expect(await count(store, SuiteCat)).toBe(0);
   },
 
-  'a ref from another store inside a relationship is a WRONG_STORE error and stores nothing': async ({ store }) => {
+  'a ref from another store inside a relationship is a WRONG_STORE error and stores nothing': async ({
+    store,
+  }) => {
     const foreign = foreignRef(SuiteCat);
     const foreignStore = foreign.record?.store.uid as string;
     await expectError(
@@ -128,7 +148,11 @@ export const badInputCases = {
     expect(await count(store, SuiteGang)).toBe(0);
     expect(await count(store, SuiteCat)).toBe(0);
     const gang = await store.put(ref(SuiteGang({ name: 'Alley' })));
-    await expectError(store.patch(gang.withState(SuiteGang({ members: [foreign] }))), 'WRONG_STORE', foreignStore);
+    await expectError(
+      store.patch(gang.withState(SuiteGang({ members: [foreign] }))),
+      'WRONG_STORE',
+      foreignStore,
+    );
     const missing = missingRef(store, SuiteCat);
     await expectError(store.patch(gang.withState(SuiteGang({ members: [missing] }))), 'RECORD_NOT_FOUND');
   },

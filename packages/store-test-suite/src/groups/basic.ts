@@ -185,7 +185,12 @@ export const basicCases = {
     const got = await store.bulkGet<AnyState>([c, a, b, a]);
     expect(got.map((item) => item.record?.uid)).toEqual([c, a, b, a].map(uidOf));
     expect(got.map((item) => item.state?.name)).toEqual(['C', 'A', 'B', 'A']);
-    expect(got.map((item) => item.state_model_name)).toEqual(['SuiteKitten', 'SuiteCat', 'SuiteHuman', 'SuiteCat']);
+    expect(got.map((item) => item.state_model_name)).toEqual([
+      'SuiteKitten',
+      'SuiteCat',
+      'SuiteHuman',
+      'SuiteCat',
+    ]);
     expect(await store.bulkGet([])).toEqual([]);
   },
 

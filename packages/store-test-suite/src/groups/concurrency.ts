@@ -22,7 +22,9 @@ export const concurrencyCases = {
   'concurrent puts and patches on one record lose none of their effects': async ({ store }) => {
     const cat = await store.put(ref(SuiteCat({ name: 'Snowball' })));
     const gang = await store.put(ref(SuiteGang({ name: 'Alley' })));
-    const cats = await Promise.all(Array.from({ length: 10 }, (_, i) => store.put(ref(SuiteCat({ name: `m${i}` })))));
+    const cats = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => store.put(ref(SuiteCat({ name: `m${i}` })))),
+    );
     await Promise.all([
       store.put(cat.withState(SuiteCat({ lives: 3 }))),
       store.put(cat.withState(SuiteCat({ tags: ['white'] }))),
@@ -35,7 +37,9 @@ export const concurrencyCases = {
     ]);
     const state = stateOf(await store.get(cat));
     expect(state).toMatchObject({ name: 'Snowball II', lives: 3, tags: ['white'], info: { indoor: true } });
-    expect(state.weight?.points.map((point) => point.timestamp)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(state.weight?.points.map((point) => point.timestamp)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i),
+    );
     expect(stateOf(await store.get(gang)).members ?? []).toHaveLength(10);
   },
 

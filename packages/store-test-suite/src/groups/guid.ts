@@ -76,7 +76,10 @@ export const guidCases = {
     await expectError(store.get(saved), 'RECORD_NOT_FOUND', uidOf(saved));
   },
 
-  'a ref with only a guid links the record of that guid inside a relationship': async ({ store, enableGuids }) => {
+  'a ref with only a guid links the record of that guid inside a relationship': async ({
+    store,
+    enableGuids,
+  }) => {
     enableGuids(store);
     const ann = await store.put(ref(SuiteHuman({ name: 'Ann' })));
     const cat = await store.put(ref(SuiteCat({ carer: [byGuid('SuiteHuman', ann.guid)] })));

@@ -49,14 +49,22 @@ export const relationshipCases = {
 
   'put(owner) linking a missing record is a RECORD_NOT_FOUND error naming the uid': async ({ store }) => {
     const missing = missingRef(store, SuiteHuman);
-    await expectError(store.put(ref(SuiteCat({ name: 'Snowball', carer: [missing] }))), 'RECORD_NOT_FOUND', uidOf(missing));
+    await expectError(
+      store.put(ref(SuiteCat({ name: 'Snowball', carer: [missing] }))),
+      'RECORD_NOT_FOUND',
+      uidOf(missing),
+    );
     expect(await count(store, SuiteCat)).toBe(0);
   },
 
   'patch(owner) linking a missing record is a RECORD_NOT_FOUND error naming the uid': async ({ store }) => {
     const gang = await store.put(ref(SuiteGang({ name: 'Alley' })));
     const missing = missingRef(store, SuiteCat);
-    await expectError(store.patch(gang.withState(SuiteGang({ members: [missing] }))), 'RECORD_NOT_FOUND', uidOf(missing));
+    await expectError(
+      store.patch(gang.withState(SuiteGang({ members: [missing] }))),
+      'RECORD_NOT_FOUND',
+      uidOf(missing),
+    );
     expect(stateOf(await store.get(gang)).members ?? []).toHaveLength(0);
   },
 
@@ -64,13 +72,21 @@ export const relationshipCases = {
     const ann = await store.put(ref(SuiteHuman({ name: 'Ann' })));
     const disguised = missingRef(store, SuiteCat);
     disguised.record = ann.record;
-    await expectError(store.put(ref(SuiteGang({ name: 'Alley', members: [disguised] }))), 'VALIDATION_FAILED');
+    await expectError(
+      store.put(ref(SuiteGang({ name: 'Alley', members: [disguised] }))),
+      'VALIDATION_FAILED',
+    );
     expect(await count(store, SuiteGang)).toBe(0);
   },
 
   'a relationship may link a record of a sub-model, which keeps its own model name': async ({ store }) => {
     const gang = await store.put(
-      ref(SuiteGang({ name: 'Alley', members: [ref(SuiteKitten({ name: 'Tom', age: 1 })), ref(SuiteCat({ name: 'Bella' }))] })),
+      ref(
+        SuiteGang({
+          name: 'Alley',
+          members: [ref(SuiteKitten({ name: 'Tom', age: 1 })), ref(SuiteCat({ name: 'Bella' }))],
+        }),
+      ),
     );
     const members = stateOf(await store.get(gang)).members ?? [];
     expect(members.map((member) => member.state_model_name)).toEqual(['SuiteKitten', 'SuiteCat']);
@@ -108,7 +124,9 @@ export const relationshipCases = {
   },
 
   'put(owner) replaces an aggregation and leaves the dropped members': async ({ store }) => {
-    const gang = await store.put(ref(SuiteGang({ members: [ref(SuiteCat({ name: 'a' })), ref(SuiteCat({ name: 'b' }))] })));
+    const gang = await store.put(
+      ref(SuiteGang({ members: [ref(SuiteCat({ name: 'a' })), ref(SuiteCat({ name: 'b' }))] })),
+    );
     const c = await store.put(ref(SuiteCat({ name: 'c' })));
     await store.put(gang.withState(SuiteGang({ members: [c] })));
     expect(uids(stateOf(await store.get(gang)).members)).toEqual([uidOf(c)]);
@@ -145,7 +163,9 @@ export const relationshipCases = {
     expect(await count(store, SuitePage)).toBe(3);
   },
 
-  'put(owner) replacing a composition deletes the dropped members and keeps the others': async ({ store }) => {
+  'put(owner) replacing a composition deletes the dropped members and keeps the others': async ({
+    store,
+  }) => {
     const { book, first, second } = await putBook(store);
     await store.put(book.withState(SuiteBook({ pages: [second, ref(SuitePage({ index: 3 }))] })));
     const pages = stateOf(await store.get(book)).pages ?? [];
@@ -175,7 +195,8 @@ export const relationshipCases = {
     const { book, pages, notes } = await putBook(store);
     const other = await store.put(ref(SuiteBook({ pages: [ref(SuitePage({ index: 9 }))] })));
     await store.delete(book);
-    for (const member of [...pages, ...notes] as Ref[]) await expectError(store.get(member), 'RECORD_NOT_FOUND', uidOf(member));
+    for (const member of [...pages, ...notes] as Ref[])
+      await expectError(store.get(member), 'RECORD_NOT_FOUND', uidOf(member));
     expect(await count(store, SuitePage)).toBe(1);
     expect(await count(store, SuiteNote)).toBe(0);
     expect(stateOf(await store.get(other)).pages ?? []).toHaveLength(1);
@@ -191,7 +212,9 @@ export const relationshipCases = {
   },
 
   'delete(owner) leaves its aggregation members': async ({ store }) => {
-    const gang = await store.put(ref(SuiteGang({ members: [ref(SuiteCat({ name: 'a' })), ref(SuiteCat({ name: 'b' }))] })));
+    const gang = await store.put(
+      ref(SuiteGang({ members: [ref(SuiteCat({ name: 'a' })), ref(SuiteCat({ name: 'b' }))] })),
+    );
     const members = stateOf(await store.get(gang)).members ?? [];
     await store.delete(gang);
     expect((await store.bulkGet(members)).map((member) => member.state?.name)).toEqual(['a', 'b']);
