@@ -2,7 +2,7 @@ import { HonoAPI, type HonoAPIOptions } from '@constelite/server';
 import { isMain } from './main.js';
 import * as models from './models.js';
 import * as protocols from './protocols.js';
-import { createStoreFromEnv } from './store.js';
+import { createStoreFromEnv, openStoreFromEnv } from './store.js';
 
 /** The port of the seed's API. */
 export const DEFAULT_PORT = 8001;
@@ -24,7 +24,7 @@ if (isMain(import.meta.url)) {
   const host = process.env.HOST ?? '127.0.0.1';
   const port = Number(process.env.PORT ?? DEFAULT_PORT);
   const token = process.env.CONSTELITE_TOKEN;
-  const api = createApi(token ? { auth: { token } } : {});
+  const api = createApi({ stores: [await openStoreFromEnv()], ...(token ? { auth: { token } } : {}) });
   const server = await api.run(host, port);
   console.log(`API Alpha is serving at ${server.url} (docs: ${server.url}/schema); stop it with Ctrl-C`);
 }

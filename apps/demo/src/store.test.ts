@@ -1,20 +1,59 @@
-import { describe, expect, it } from 'vitest';
-import { createStoreFromEnv, MEMORY_STORE_NAME, MEMORY_STORE_UID } from './store.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isConsteliteError, ref } from '@constelite/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Cat } from './models.js';
+import { createStoreFromEnv, MEMORY_STORE_UID, openStoreFromEnv } from './store.js';
 
-describe('createStoreFromEnv', () => {
-  it('makes the seed memory store when CONSTELITE_STORE is unset or memory', () => {
-    for (const env of [{}, { CONSTELITE_STORE: 'memory' }]) {
-      const store = createStoreFromEnv(env);
-      expect(store.info).toEqual({ uid: MEMORY_STORE_UID, name: MEMORY_STORE_NAME });
-    }
+const dir = mkdtempSync(join(tmpdir(), 'constelite-demo-store-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('CONSTELITE_STORE chooses the demo store', () => {
+  it('defaults to the memory store with the seed uid and name', () => {
+    const store = createStoreFromEnv({});
+    expect(store.constructor.name).toBe('MemoryStore');
+    expect(store.info).toEqual({ uid: MEMORY_STORE_UID, name: 'Memory store' });
   });
 
-  it('an unknown CONSTELITE_STORE is a VALIDATION_FAILED error naming the value and the choices', () => {
-    expect(() => createStoreFromEnv({ CONSTELITE_STORE: 'mongo' })).toThrow(
-      expect.objectContaining({
-        code: 'VALIDATION_FAILED',
-        message: expect.stringMatching(/'mongo'.*memory/),
+  it('sqlite keeps records in the file CONSTELITE_SQLITE_PATH names, across reopening', async () => {
+    const env = { CONSTELITE_STORE: 'sqlite', CONSTELITE_SQLITE_PATH: join(dir, 'demo.db') };
+    const first = await openStoreFromEnv(env);
+    const saved = await first.put(ref(Cat({ name: 'Snowball' })));
+    await first.close();
+    const second = await openStoreFromEnv(env);
+    expect((await second.get(saved)).state?.name).toBe('Snowball');
+    expect(second.uid).toBe(MEMORY_STORE_UID);
+    await second.close();
+  });
+
+  it('an unknown value is a VALIDATION_FAILED error listing the known stores', () => {
+    expect(() => createStoreFromEnv({ CONSTELITE_STORE: 'redis' })).toThrow(
+      /'redis'.*memory, sqlite, postgres/,
+    );
+  });
+
+  it('postgres without CONSTELITE_POSTGRES_URL is a VALIDATION_FAILED error saying what to set', () => {
+    expect(() => createStoreFromEnv({ CONSTELITE_STORE: 'postgres' })).toThrow(/CONSTELITE_POSTGRES_URL/);
+  });
+
+  it('an unreachable PostgreSQL server stops start-up with STORE_FAULT naming the server', async () => {
+    const error = await rejection(
+      openStoreFromEnv({
+        CONSTELITE_STORE: 'postgres',
+        CONSTELITE_POSTGRES_URL: 'postgres://demo@127.0.0.1:1/demo',
       }),
     );
+    expect(isConsteliteError(error, 'STORE_FAULT')).toBe(true);
+    expect((error as Error).message).toContain('127.0.0.1:1');
   });
 });
