@@ -380,3 +380,17 @@ describe('jobs', () => {
     });
   });
 });
+
+describe('answers from a server whose model has grown', () => {
+  it('drop fields the client model does not define, unless unknownFields is reject', async () => {
+    const api = fakeApi(() => json(refJSON({ model_name: 'Toy', name: 'Ball', colour: 'red' })));
+    const got = await client(api.fetch).store.get({ ref: new Ref({ record, state_model_name: 'Toy' }) });
+    expect(got.state).toEqual({ model_name: 'Toy', name: 'Ball' });
+    const strict = client(api.fetch, { unknownFields: 'reject' });
+    const error = await strict.store
+      .get({ ref: new Ref({ record, state_model_name: 'Toy' }) })
+      .catch((e) => e);
+    expect(isConsteliteError(error, 'VALIDATION_FAILED')).toBe(true);
+    expect((error as Error).message).toContain('colour');
+  });
+});

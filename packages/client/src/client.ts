@@ -8,6 +8,7 @@ import {
   NetworkError,
   type Ref,
   type RefTo,
+  type ResolveOptions,
   ValidationError,
 } from '@constelite/core';
 import ky, { HTTPError, type KyInstance, type RetryOptions, TimeoutError } from 'ky';
@@ -56,6 +57,12 @@ export interface ConsteliteClientOptions {
    * with `UNKNOWN_MODEL`. Default: false.
    */
   force?: boolean;
+  /**
+   * Fields in an answer that the client's model does not define: `'strip'` (default) drops them,
+   * so a client keeps working when the server's model has grown; `'reject'` fails with
+   * `VALIDATION_FAILED`.
+   */
+  unknownFields?: 'reject' | 'strip';
 }
 
 type RequestKind = 'read' | 'write';
@@ -186,7 +193,7 @@ export class Transport {
   readonly #timeout: number | false;
   readonly #readRetry: RetryOptions;
   readonly #registry: ModelRegistry;
-  readonly #force: boolean;
+  readonly #resolveOptions: ResolveOptions;
 
   constructor(options: ConsteliteClientOptions) {
     const base = parseBaseUrl(options.url);
@@ -194,7 +201,7 @@ export class Transport {
     this.#timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
     this.#readRetry = retryOptions(options.retry ?? DEFAULT_RETRY_LIMIT);
     this.#registry = options.registry ?? defaultRegistry;
-    this.#force = options.force ?? false;
+    this.#resolveOptions = { force: options.force ?? false, unknownFields: options.unknownFields ?? 'strip' };
     const token = options.token === undefined ? environmentToken() : options.token;
     const userFetch = options.fetch;
     this.#http = ky.create({
@@ -248,15 +255,15 @@ export class Transport {
     if (Array.isArray(value)) return value.map((item) => this.revive(item));
     if (typeof value !== 'object' || value === null) return value;
     const name = (value as { model_name?: unknown }).model_name;
-    if (name === 'Ref') return this.#registry.resolveRef(value, { force: this.#force });
+    if (name === 'Ref') return this.#registry.resolveRef(value, this.#resolveOptions);
     if (typeof name === 'string' && name !== 'Job')
-      return this.#registry.resolveState(value, { force: this.#force });
+      return this.#registry.resolveState(value, this.#resolveOptions);
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, this.revive(item)]));
   }
 
   /** Resolves a JSON ref answer. */
   resolveRef(value: unknown): RefTo {
-    return this.#registry.resolveRef(value, { force: this.#force });
+    return this.#registry.resolveRef(value, this.#resolveOptions);
   }
 
   /** Checks and resolves a job answer. */

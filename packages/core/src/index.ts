@@ -19,6 +19,7 @@ export {
 export {
   type AnyStateModel,
   type Extended,
+  type ParseOptions,
   type Shape,
   type State,
   type StateInput,

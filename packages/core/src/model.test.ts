@@ -265,3 +265,12 @@ describe('types', () => {
     expect(compileOnly).toBeTypeOf('function');
   });
 });
+
+describe('unknown fields', () => {
+  it('are a VALIDATION_FAILED error by default and dropped with unknownFields: strip', () => {
+    const json = { model_name: 'CoreCat', name: 'Tom', whiskers: 12 };
+    expect(() => resolveState(json)).toThrow(/whiskers/);
+    expect(resolveState(json, { unknownFields: 'strip' })).toEqual({ model_name: 'CoreCat', name: 'Tom' });
+    expect(Cat.parse(json, { unknownFields: 'strip' })).toEqual({ model_name: 'CoreCat', name: 'Tom' });
+  });
+});

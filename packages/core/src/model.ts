@@ -64,8 +64,11 @@ export interface StateModel<N extends string = string, S extends Shape = Shape> 
   readonly registry: ModelRegistry;
   /** A zod schema of the model's state (JSON in, state out), for use as a nested value or in protocol signatures. */
   readonly schema: z.ZodType<State<N, S>, unknown>;
-  /** Validates `input` (JSON or state) as a state of this model; throws `ValidationError` naming model and field. */
-  parse(input: unknown): State<N, S>;
+  /**
+   * Validates `input` (JSON or state) as a state of this model; throws `ValidationError` naming
+   * model and field. Unknown fields are an error unless `unknownFields: 'strip'` drops them.
+   */
+  parse(input: unknown, options?: ParseOptions): State<N, S>;
   /** A sub-model named `name` with the fields of this model plus `shape`. */
   extend<N2 extends string, E extends Shape>(name: N2, shape: E): StateModel<N2, Extended<S, E>>;
   /** True when this model is `other` or extends it. */
@@ -74,6 +77,15 @@ export interface StateModel<N extends string = string, S extends Shape = Shape> 
 
 // biome-ignore lint/suspicious/noExplicitAny: the widest model type must accept every shape
 export type AnyStateModel = StateModel<string, any>;
+
+/** Options of `StateModel.parse`. */
+export interface ParseOptions {
+  /**
+   * What to do with fields the model does not define: `'reject'` (default) fails validation,
+   * `'strip'` drops them (for reading answers of a server whose model has grown).
+   */
+  unknownFields?: 'reject' | 'strip';
+}
 
 export interface StateModelOptions {
   /** The registry to register the model in (default: the global registry). */
@@ -185,7 +197,8 @@ export function stateModel<N extends string, S extends Shape>(
     fields[field] = info;
     objectShape[field] = fieldSchema(info, registry).nullish();
   }
-  const objectSchema = z.strictObject(objectShape);
+  const strictSchema = z.strictObject(objectShape);
+  const strippingSchema = z.object(objectShape);
 
   const schema = z.unknown().transform((input, ctx) => {
     const result = parseWith(input);
@@ -197,7 +210,7 @@ export function stateModel<N extends string, S extends Shape>(
     return result.data;
   }) as unknown as z.ZodType<State<N, S>, unknown>;
 
-  function parseWith(input: unknown) {
+  function parseWith(input: unknown, options: ParseOptions = {}) {
     if (typeof input === 'object' && input !== null && !Array.isArray(input) && !isRef(input)) {
       const givenName = (input as { model_name?: unknown }).model_name;
       if (givenName !== undefined && givenName !== null && givenName !== name) {
@@ -214,6 +227,7 @@ export function stateModel<N extends string, S extends Shape>(
         };
       }
     }
+    const objectSchema = options.unknownFields === 'strip' ? strippingSchema : strictSchema;
     const result = objectSchema.safeParse(input);
     if (!result.success) return result;
     const state: AnyState = { model_name: name };
@@ -223,8 +237,8 @@ export function stateModel<N extends string, S extends Shape>(
     return { success: true as const, data: state as State<N, S> };
   }
 
-  function parse(input: unknown): State<N, S> {
-    const result = parseWith(input ?? {});
+  function parse(input: unknown, options?: ParseOptions): State<N, S> {
+    const result = parseWith(input ?? {}, options);
     if (!result.success) {
       throw new ValidationError(`Invalid ${name} state: ${formatIssues(result.error)}`, {
         extra: { model: name, issues: result.error.issues.map(({ path, message }) => ({ path, message })) },

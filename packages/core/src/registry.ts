@@ -7,6 +7,8 @@ import { type AnyState, isRef, Ref, type RefJSON, type RefTo, type StoreRecord }
 export interface ResolveOptions {
   /** Return the JSON as an untyped state instead of failing when its model is unknown. */
   force?: boolean;
+  /** Fields the model does not define: `'reject'` (default) or `'strip'`. */
+  unknownFields?: 'reject' | 'strip';
 }
 
 /**
@@ -63,7 +65,7 @@ export class ModelRegistry {
       if (options.force) return json as AnyState;
       unknownModel(name);
     }
-    return model.parse(json);
+    return model.parse(json, { unknownFields: options.unknownFields ?? 'reject' });
   }
 
   /** Resolves a JSON ref (or a Ref) into a `Ref` whose state is validated by its model. */
