@@ -27,6 +27,7 @@ export const SuiteHuman = stateModel('SuiteHuman', {
 export const SuiteCat = stateModel('SuiteCat', {
   name: z.string(),
   lives: z.number().int(),
+  vaccinated: z.boolean(),
   tags: z.array(z.string()),
   info: z.object({ colour: z.string().optional(), indoor: z.boolean().optional() }),
   collar: SuiteCollar.schema,

@@ -16,8 +16,16 @@ export const methodCases = {
     await expectError(store.patch(missing.withState(SuiteCat({ name: 'a' }))), 'METHOD_NOT_ALLOWED', 'patch');
     await expectError(store.delete(missing), 'METHOD_NOT_ALLOWED', 'delete');
     await expectError(store.query({ model: SuiteCat }), 'METHOD_NOT_ALLOWED', 'query');
-    await expectError(store.bulkGet([missing]), 'METHOD_NOT_ALLOWED', 'bulkGet');
   },
+
+  'bulkGet on a store that does not allow it is a METHOD_NOT_ALLOWED error naming bulkGet, even when get is allowed':
+    async ({ storeWithMethods }) => {
+      const store = await storeWithMethods(['put', 'get', 'patch', 'delete', 'query']);
+      const saved = await store.put(ref(SuiteCat({ name: 'a' })));
+      await expectError(store.bulkGet([saved]), 'METHOD_NOT_ALLOWED', 'bulkGet');
+      await expectError(store.bulkGet([missingRef(store, SuiteCat)]), 'METHOD_NOT_ALLOWED', 'bulkGet');
+      expect((await store.get(saved)).state?.name).toBe('a');
+    },
 
   'the allowed methods of a restricted store work': async ({ storeWithMethods }) => {
     const store = await storeWithMethods(['put', 'get', 'query']);

@@ -36,6 +36,45 @@ export const queryCases = {
     expect(await store.query({ model: SuiteCat, where: { lives: 9, name: 'Tom' } })).toEqual([]);
   },
 
+  'query(model, where) matches boolean fields, false as well as true, and never a record without the field':
+    async ({ store }) => {
+      const snowball = await store.put(ref(SuiteCat({ name: 'Snowball', lives: 9, vaccinated: true })));
+      const bella = await store.put(ref(SuiteCat({ name: 'Bella', lives: 9, vaccinated: false })));
+      const tom = await store.put(ref(SuiteKitten({ name: 'Tom', lives: 7, vaccinated: true, age: 1 })));
+      await store.put(ref(SuiteCat({ name: 'Stray', lives: 9 })));
+      expect(sortedUids(await store.query({ model: SuiteCat, where: { vaccinated: true } }))).toEqual(
+        sortedUids([snowball, tom]),
+      );
+      expect(sortedUids(await store.query({ model: SuiteCat, where: { vaccinated: false } }))).toEqual([
+        uidOf(bella),
+      ]);
+      expect(
+        sortedUids(await store.query({ model: SuiteCat, where: { lives: 9, vaccinated: true } })),
+      ).toEqual([uidOf(snowball)]);
+    },
+
+  'query(model, where) matches a value of the same type only: "9" is not 9, "true" is not true, 1 is not true':
+    async ({ store }) => {
+      const nine = await store.put(ref(SuiteCat({ name: '9', lives: 9, vaccinated: true })));
+      const one = await store.put(ref(SuiteCat({ name: 'true', lives: 1, vaccinated: false })));
+      expect(sortedUids(await store.query({ model: SuiteCat, where: { lives: 9 } }))).toEqual([uidOf(nine)]);
+      expect(sortedUids(await store.query({ model: SuiteCat, where: { name: 'true' } }))).toEqual([
+        uidOf(one),
+      ]);
+      for (const where of [
+        { lives: '9' },
+        { name: 9 },
+        { vaccinated: 'true' },
+        { name: true },
+        { vaccinated: 1 },
+        { lives: true },
+        { vaccinated: 0 },
+        { lives: '1' },
+      ]) {
+        expect(await store.query({ model: SuiteCat, where }), JSON.stringify(where)).toEqual([]);
+      }
+    },
+
   'query(model, where) compares lists and nested values as whole values': async ({ store }) => {
     const { bella } = await putCats(store);
     const collared = await store.put(ref(SuiteCat({ collar: SuiteCollar({ colour: 'red', size: 2 }) })));
@@ -100,12 +139,20 @@ export const queryCases = {
   },
 
   'query sees the values written by put and patch': async ({ store }) => {
-    const { snowball } = await putCats(store);
+    const { snowball, bella } = await putCats(store);
     await store.patch(snowball.withState(SuiteCat({ name: 'Snowball II' })));
     expect(await store.query({ model: SuiteCat, where: { name: 'Snowball' } })).toEqual([]);
     expect(sortedUids(await store.query({ model: SuiteCat, where: { name: 'Snowball II' } }))).toEqual([
       uidOf(snowball),
     ]);
+    await store.put(snowball.withState(SuiteCat({ lives: 8 })));
+    expect(sortedUids(await store.query({ model: SuiteCat, where: { lives: 9 } }))).toEqual([uidOf(bella)]);
+    expect(sortedUids(await store.query({ model: SuiteCat, where: { lives: 8 } }))).toEqual([
+      uidOf(snowball),
+    ]);
+    expect(
+      sortedUids(await store.query({ model: SuiteCat, where: { lives: 8, name: 'Snowball II' } })),
+    ).toEqual([uidOf(snowball)]);
   },
 
   'query by a field that is not static is a VALIDATION_FAILED error naming the field': async ({ store }) => {
