@@ -4,7 +4,7 @@
  *
  * 1. put+get of a small state per second, against a plain Map with structuredClone (aim ≥ 0.5×).
  * 2. one aggregation append on a list of 10,000 members against one of 100 (aim ≤ 2×).
- * 3. delete of a composition tree of 10,000 nodes against one of 1,000 (linear: ≈ 10×).
+ * 3. delete of composition trees of 1,000, 10,000 and 50,000 nodes: cost per node (linear: ≈ 1×).
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -174,21 +174,24 @@ function deleteTree(width: number): Promise<number> {
 }
 
 async function deleteRatio(): Promise<void> {
-  const smallTimes: number[] = [];
-  const largeTimes: number[] = [];
+  const widths = [100, 1_000, 5_000];
+  const times = new Map<number, number[]>(widths.map((width) => [width, []]));
   // Alternating sizes, as above; the first two rounds warm up.
-  for (let round = 0; round < 9; round++) {
-    const smallTime = await deleteTree(100);
-    const largeTime = await deleteTree(1_000);
-    if (round >= 2) {
-      smallTimes.push(smallTime);
-      largeTimes.push(largeTime);
+  for (let round = 0; round < 7; round++) {
+    for (const width of widths) {
+      const time = await deleteTree(width);
+      if (round >= 2) times.get(width)!.push(time);
     }
   }
-  const small = median(smallTimes);
-  const large = median(largeTimes);
+  const perNode = (width: number) => (median(times.get(width)!) / (width * 10 + 1)) * 1e6;
+  const small = perNode(100);
+  const parts = widths.map(
+    (width) => `${format(median(times.get(width)!) * 1e3, 1)} ms for ${format(width * 10 + 1, 0)} nodes`,
+  );
+  console.log(`composition delete: ${parts.join(', ')}`);
   console.log(
-    `composition delete: ${format(small * 1e3, 2)} ms for 1,001 nodes, ${format(large * 1e3, 2)} ms for 10,001; ratio ${format(large / small, 2)}× (linear ≈ 10×)`,
+    `  per node: ${widths.map((width) => `${format(perNode(width), 2)} µs`).join(', ')}; ` +
+      `10,001 vs 1,001 nodes ${format(perNode(1_000) / small, 2)}×, 50,001 vs 1,001 nodes ${format(perNode(5_000) / small, 2)}× per node (linear ≈ 1×)`,
   );
 }
 
