@@ -1,7 +1,7 @@
 import { isConsteliteError, ref } from '@constelite/core';
+import { SuiteBook, SuiteCat, SuiteHuman, SuitePage } from '@constelite/store-test-suite';
 import postgres from 'postgres';
 import { afterAll, afterEach, describe, expect, expectTypeOf, inject, it } from 'vitest';
-import { Book, Owner, Page, Pet } from '../test/fixtures/models.js';
 import { destroyStore, freshSchema, freshStore } from '../test/helpers.js';
 import { querySql } from './driver.js';
 import { POSTGRES_SCHEMA_VERSION, PostgresStore, type PostgresStoreOptions } from './index.js';
@@ -33,7 +33,7 @@ async function captureError(promise: Promise<unknown>): Promise<unknown> {
 describe('PostgresStore', () => {
   it('creates its schema on first use and records the schema version', async () => {
     const store = openStore();
-    await store.put(ref(Owner({ name: 'Ann' })));
+    await store.put(ref(SuiteHuman({ name: 'Ann' })));
     const [row] = await admin.unsafe<{ value: string }[]>(
       `SELECT value FROM "${store.postgres.schema}".constelite_meta WHERE key = 'schema_version'`,
     );
@@ -44,10 +44,10 @@ describe('PostgresStore', () => {
   it('keeps records, links and backrefs for another store opened on the same schema', async () => {
     const schema = freshSchema();
     const first = openStore({ schema });
-    const carer = await first.put(ref(Owner({ name: 'Ann' })));
+    const carer = await first.put(ref(SuiteHuman({ name: 'Ann' })));
     const pet = await first.put(
       ref(
-        Pet({
+        SuiteCat({
           name: 'Snowball',
           lives: 9,
           tags: ['white'],
@@ -59,10 +59,15 @@ describe('PostgresStore', () => {
     const second = new PostgresStore({ url, schema, uid: first.uid });
     try {
       const got = await second.get(pet);
-      expect(got.state).toMatchObject({ model_name: 'PgPet', name: 'Snowball', lives: 9, tags: ['white'] });
+      expect(got.state).toMatchObject({
+        model_name: 'SuiteCat',
+        name: 'Snowball',
+        lives: 9,
+        tags: ['white'],
+      });
       expect(got.state?.weight).toEqual({ points: [{ timestamp: 1, value: 4 }] });
       expect(got.state?.carer?.map((r) => r.uid)).toEqual([carer.uid]);
-      expect((await second.get(carer)).state?.pets?.map((r) => r.uid)).toEqual([pet.uid]);
+      expect((await second.get(carer)).state?.cats?.map((r) => r.uid)).toEqual([pet.uid]);
     } finally {
       await second.close();
     }
@@ -87,7 +92,7 @@ describe('PostgresStore', () => {
   it('reports an unreachable database as a STORE_FAULT naming the server', async () => {
     const store = new PostgresStore({ url: 'postgres://nobody@127.0.0.1:1/none', connectTimeoutSeconds: 2 });
     try {
-      const error = await captureError(store.put(ref(Owner({ name: 'x' }))));
+      const error = await captureError(store.put(ref(SuiteHuman({ name: 'x' }))));
       expect(isConsteliteError(error, 'STORE_FAULT')).toBe(true);
       expect((error as Error).message).toMatch(/Cannot reach PostgreSQL at 127\.0\.0\.1:1\/none/);
     } finally {
@@ -117,7 +122,7 @@ describe('PostgresStore', () => {
 
   it('answers model and property queries from an index, not a scan of every record (EXPLAIN)', async () => {
     const store = openStore();
-    await store.put(ref(Pet({ name: 'Tom', lives: 9 })));
+    await store.put(ref(SuiteCat({ name: 'Tom', lives: 9 })));
     const schema = `"${store.postgres.schema}"`;
     const tables = { records: `${schema}.records`, values: `${schema}.record_values` };
     const plan = async ({ text, params }: { text: string; params: unknown[] }) => {
@@ -129,10 +134,10 @@ describe('PostgresStore', () => {
       return rows.map((row) => row['QUERY PLAN']).join('\n');
     };
     // The models of a query of a model with one sub-model.
-    const byProperty = await plan(querySql(tables, ['PgPet', 'PgKitten'], { lives: 9, name: 'Tom' }));
+    const byProperty = await plan(querySql(tables, ['SuiteCat', 'SuiteKitten'], { lives: 9, name: 'Tom' }));
     expect(byProperty).toMatch(/Index (Only )?Scan using record_values_lookup/);
     expect(byProperty).not.toMatch(/Seq Scan/);
-    const byModel = await plan(querySql(tables, ['PgPet', 'PgKitten']));
+    const byModel = await plan(querySql(tables, ['SuiteCat', 'SuiteKitten']));
     expect(byModel).toMatch(/Index Scan using records_model|Bitmap Index Scan on records_model/);
     expect(byModel).not.toMatch(/Seq Scan/);
   });
@@ -140,11 +145,11 @@ describe('PostgresStore', () => {
   it('deleting an owner with its composition members leaves no row behind in records, links or record_values', async () => {
     const store = openStore();
     const book = await store.put(
-      ref(Book({ title: 'B', pages: [ref(Page({ index: 1 })), ref(Page({ index: 2 }))] })),
+      ref(SuiteBook({ title: 'B', pages: [ref(SuitePage({ index: 1 })), ref(SuitePage({ index: 2 }))] })),
     );
-    expect(await store.query({ model: Page })).toHaveLength(2);
+    expect(await store.query({ model: SuitePage })).toHaveLength(2);
     await store.delete(book);
-    expect(await store.query({ model: Page })).toEqual([]);
+    expect(await store.query({ model: SuitePage })).toEqual([]);
     const s = `"${store.postgres.schema}"`;
     const [counts] = await admin.unsafe<{ records: string; links: string; values: string }[]>(
       `SELECT (SELECT count(*) FROM ${s}.records) records, (SELECT count(*) FROM ${s}.links) links, (SELECT count(*) FROM ${s}.record_values) "values"`,

@@ -3,10 +3,11 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ref } from '@constelite/core';
+import { SuiteBook, SuitePage } from '@constelite/store-test-suite';
 import postgres from 'postgres';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { PostgresStore } from '../src/index.js';
-import { Book, Page, SHARED_STORE_UID } from './fixtures/models.js';
+import { SHARED_STORE_UID } from './fixtures/constants.js';
 import { freshSchema } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -66,7 +67,7 @@ describe('PostgresStore shared by several processes', () => {
     const schema = freshSchema();
     const store = sharedStore(schema);
     try {
-      const book = await store.put(ref(Book({ title: 'Shared' })));
+      const book = await store.put(ref(SuiteBook({ title: 'Shared' })));
       const workers = await Promise.all([
         startWorker(schema, ['append', book.uid, '0', '100']),
         startWorker(schema, ['append', book.uid, '100', '100']),
@@ -74,11 +75,11 @@ describe('PostgresStore shared by several processes', () => {
       const summaries = await Promise.all(workers.map((worker) => worker.go()));
       expect(summaries.map((s) => s.ok)).toEqual([100, 100]);
 
-      const fans = (await store.get(book)).state?.fans ?? [];
-      expect(fans).toHaveLength(200);
-      expect(new Set(fans.map((fan) => fan.uid)).size).toBe(200);
-      const names = (await store.bulkGet(fans)).map((fan) => fan.state?.name);
-      expect(new Set(names)).toEqual(new Set(Array.from({ length: 200 }, (_, index) => `fan ${index}`)));
+      const readers = (await store.get(book)).state?.readers ?? [];
+      expect(readers).toHaveLength(200);
+      expect(new Set(readers.map((reader) => reader.uid)).size).toBe(200);
+      const names = (await store.bulkGet(readers)).map((reader) => reader.state?.name);
+      expect(new Set(names)).toEqual(new Set(Array.from({ length: 200 }, (_, index) => `reader ${index}`)));
     } finally {
       await store.postgres.dropSchema();
       await store.close();
@@ -92,7 +93,8 @@ describe('PostgresStore shared by several processes', () => {
       const books: string[] = [];
       for (let index = 0; index < 40; index++) {
         books.push(
-          (await store.put(ref(Book({ title: `b${index}`, pages: [ref(Page({ index: 0 }))] })))).uid,
+          (await store.put(ref(SuiteBook({ title: `b${index}`, pages: [ref(SuitePage({ index: 0 }))] }))))
+            .uid,
         );
       }
       const [extender, deleter] = await Promise.all([
@@ -107,14 +109,14 @@ describe('PostgresStore shared by several processes', () => {
       const s = `"${schema}"`;
       const [left] = await admin.unsafe<{ books: string; pages: string; orphans: string; links: string }[]>(
         `SELECT
-           (SELECT count(*) FROM ${s}.records WHERE model = 'PgBook') books,
-           (SELECT count(*) FROM ${s}.records WHERE model = 'PgPage') pages,
-           (SELECT count(*) FROM ${s}.records p WHERE p.model = 'PgPage' AND NOT EXISTS (
+           (SELECT count(*) FROM ${s}.records WHERE model = 'SuiteBook') books,
+           (SELECT count(*) FROM ${s}.records WHERE model = 'SuitePage') pages,
+           (SELECT count(*) FROM ${s}.records p WHERE p.model = 'SuitePage' AND NOT EXISTS (
               SELECT 1 FROM ${s}.links l WHERE l.target = p.uid AND l.field = 'pages')) orphans,
            (SELECT count(*) FROM ${s}.links) links`,
       );
       expect(left).toEqual({ books: '0', pages: '0', orphans: '0', links: '0' });
-      expect(await store.query({ model: Page })).toEqual([]);
+      expect(await store.query({ model: SuitePage })).toEqual([]);
     } finally {
       await store.postgres.dropSchema();
       await store.close();

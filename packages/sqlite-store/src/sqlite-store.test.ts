@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isConsteliteError, ref } from '@constelite/core';
+import { SuiteBook, SuiteCat, SuiteHuman, SuitePage } from '@constelite/store-test-suite';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
-import { Book, Owner, Page, Pet } from '../test/fixtures/models.js';
 import { querySql } from './driver.js';
 import { SQLITE_SCHEMA_VERSION, SqliteStore, type SqliteStoreOptions } from './index.js';
 
@@ -44,10 +44,10 @@ describe('SqliteStore', () => {
 
   it('keeps records, links and backrefs across a close and a reopen of the file', async () => {
     const first = openStore();
-    const carer = await first.put(ref(Owner({ name: 'Ann' })));
+    const carer = await first.put(ref(SuiteHuman({ name: 'Ann' })));
     const pet = await first.put(
       ref(
-        Pet({
+        SuiteCat({
           name: 'Snowball',
           lives: 9,
           tags: ['white'],
@@ -60,15 +60,15 @@ describe('SqliteStore', () => {
 
     const second = openStore();
     const got = await second.get(pet);
-    expect(got.state).toMatchObject({ model_name: 'SqlPet', name: 'Snowball', lives: 9, tags: ['white'] });
+    expect(got.state).toMatchObject({ model_name: 'SuiteCat', name: 'Snowball', lives: 9, tags: ['white'] });
     expect(got.state?.carer?.map((r) => r.uid)).toEqual([carer.uid]);
-    expect((await second.get(carer)).state?.pets?.map((r) => r.uid)).toEqual([pet.uid]);
+    expect((await second.get(carer)).state?.cats?.map((r) => r.uid)).toEqual([pet.uid]);
   });
 
   it('works on an in-memory database', async () => {
     const store = new SqliteStore({ path: ':memory:' });
     open.push(store);
-    const saved = await store.put(ref(Owner({ name: 'Bo' })));
+    const saved = await store.put(ref(SuiteHuman({ name: 'Bo' })));
     expect((await store.get(saved)).state?.name).toBe('Bo');
     expect(store.sqlite.capabilities.persistent).toBe(false);
   });
@@ -90,7 +90,7 @@ describe('SqliteStore', () => {
 
   it('answers model and property queries from an index, not a scan of every record (EXPLAIN QUERY PLAN)', async () => {
     const store = openStore();
-    await store.put(ref(Pet({ name: 'Tom', lives: 9 })));
+    await store.put(ref(SuiteCat({ name: 'Tom', lives: 9 })));
     const plan = (sql: string, ...params: unknown[]) =>
       store.sqlite.database
         .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
@@ -99,14 +99,14 @@ describe('SqliteStore', () => {
         .join('\n');
     // The models of a query of a model with one sub-model.
     const byProperty = querySql(
-      ['SqlPet', 'SqlKitten'],
+      ['SuiteCat', 'SuiteKitten'],
       [
         ['lives', 9],
         ['name', 'Tom'],
       ],
       false,
     );
-    const byModel = querySql(['SqlPet', 'SqlKitten'], [], false);
+    const byModel = querySql(['SuiteCat', 'SuiteKitten'], [], false);
 
     const propertyPlan = plan(byProperty.sql, ...byProperty.params);
     expect(propertyPlan).toMatch(/SEARCH v0 USING (COVERING )?INDEX record_values_lookup/);
@@ -119,11 +119,11 @@ describe('SqliteStore', () => {
   it('deleting an owner with its composition members leaves no row behind in records, links or record_values', async () => {
     const store = openStore();
     const book = await store.put(
-      ref(Book({ title: 'B', pages: [ref(Page({ index: 1 })), ref(Page({ index: 2 }))] })),
+      ref(SuiteBook({ title: 'B', pages: [ref(SuitePage({ index: 1 })), ref(SuitePage({ index: 2 }))] })),
     );
-    expect(await store.query({ model: Page })).toHaveLength(2);
+    expect(await store.query({ model: SuitePage })).toHaveLength(2);
     await store.delete(book);
-    expect(await store.query({ model: Page })).toEqual([]);
+    expect(await store.query({ model: SuitePage })).toEqual([]);
     const counts = store.sqlite.database
       .prepare<[], { records: number; links: number; values: number }>(
         'SELECT (SELECT count(*) FROM records) records, (SELECT count(*) FROM links) links, (SELECT count(*) FROM record_values) "values"',
@@ -135,22 +135,24 @@ describe('SqliteStore', () => {
   it('lets two stores on one file see each other’s writes (a second process opens the same file)', async () => {
     const a = openStore();
     const b = openStore();
-    const saved = await a.put(ref(Owner({ name: 'Shared' })));
+    const saved = await a.put(ref(SuiteHuman({ name: 'Shared' })));
     expect((await b.get(saved)).state?.name).toBe('Shared');
   });
 
   it('keeps every one of 100 concurrent appends made through two connections to one file, without blocking', async () => {
     const a = openStore();
     const b = openStore();
-    const book = await a.put(ref(Book({ title: 'Shared fans' })));
+    const book = await a.put(ref(SuiteBook({ title: 'Shared readers' })));
     await Promise.all(
       Array.from({ length: 100 }, (_, index) =>
         (index % 2 ? a : b).patch(
-          ref(Book({ fans: [ref(Owner({ name: `fan ${index}` }))] }), { record: book.record }),
+          ref(SuiteBook({ readers: [ref(SuiteHuman({ name: `reader ${index}` }))] }), {
+            record: book.record,
+          }),
         ),
       ),
     );
-    expect((await b.get(book)).state?.fans).toHaveLength(100);
+    expect((await b.get(book)).state?.readers).toHaveLength(100);
   });
 
   it('reports a file locked by another connection for longer than busyTimeoutMs as a STORE_FAULT naming the file', async () => {
@@ -159,14 +161,14 @@ describe('SqliteStore', () => {
     const other = new Database(join(dir, 'locked.db'));
     other.exec('BEGIN IMMEDIATE');
     try {
-      const error = await captureError(store.put(ref(Owner({ name: 'Late' }))));
+      const error = await captureError(store.put(ref(SuiteHuman({ name: 'Late' }))));
       expect(isConsteliteError(error, 'STORE_FAULT')).toBe(true);
       expect((error as Error).message).toMatch(/locked\.db.*lock/);
     } finally {
       other.exec('ROLLBACK');
       other.close();
     }
-    expect((await store.query({ model: Owner })).length).toBe(0);
+    expect((await store.query({ model: SuiteHuman })).length).toBe(0);
   });
 
   it('takes a required path, the durability mode and every Store option (types)', () => {
@@ -183,6 +185,6 @@ describe('SqliteStore', () => {
   it('rejects use after close with a STORE_FAULT', async () => {
     const store = openStore();
     await store.close();
-    expect(isConsteliteError(await captureError(store.query({ model: Pet })), 'STORE_FAULT')).toBe(true);
+    expect(isConsteliteError(await captureError(store.query({ model: SuiteCat })), 'STORE_FAULT')).toBe(true);
   });
 });

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ref } from '@constelite/core';
+import { SuiteBook } from '@constelite/store-test-suite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/index.js';
-import { Book } from './fixtures/models.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'sqlite-kill-'));
@@ -54,7 +54,7 @@ describe('SqliteStore durability', () => {
       const db = store.sqlite.database;
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
       for (const [uid, index] of acknowledged) {
-        const book = await store.get(ref(Book({}), { record: { store: store.info, uid, url: null } }));
+        const book = await store.get(ref(SuiteBook({}), { record: { store: store.info, uid, url: null } }));
         expect(book.state?.title).toBe(`book ${index}`);
         expect(book.state?.pages).toHaveLength(1);
         const [page] = await store.bulkGet(book.state?.pages ?? []);
@@ -69,9 +69,9 @@ describe('SqliteStore durability', () => {
         )
         .get();
       expect(dangling?.n).toBe(0);
-      const books = await store.query({ model: Book });
+      const books = await store.query({ model: SuiteBook });
       const pages = db
-        .prepare<[], { n: number }>(`SELECT count(*) AS n FROM records WHERE model = 'SqlPage'`)
+        .prepare<[], { n: number }>(`SELECT count(*) AS n FROM records WHERE model = 'SuitePage'`)
         .get();
       expect(pages?.n).toBe(books.length);
       expect(books.length).toBeGreaterThanOrEqual(acknowledged.size);
