@@ -1,22 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isConsteliteError, ref } from '@constelite/core';
+import { ref } from '@constelite/core';
+import { expectError } from '@constelite/store-test-suite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Cat } from './models.js';
 import { createStoreFromEnv, MEMORY_STORE_UID, openStoreFromEnv } from './store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'constelite-demo-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('CONSTELITE_STORE chooses the demo store', () => {
   it('defaults to the memory store with the seed uid and name', () => {
@@ -47,13 +39,13 @@ describe('CONSTELITE_STORE chooses the demo store', () => {
   });
 
   it('an unreachable PostgreSQL server stops start-up with STORE_FAULT naming the server', async () => {
-    const error = await rejection(
+    await expectError(
       openStoreFromEnv({
         CONSTELITE_STORE: 'postgres',
         CONSTELITE_POSTGRES_URL: 'postgres://demo@127.0.0.1:1/demo',
       }),
+      'STORE_FAULT',
+      '127.0.0.1:1',
     );
-    expect(isConsteliteError(error, 'STORE_FAULT')).toBe(true);
-    expect((error as Error).message).toContain('127.0.0.1:1');
   });
 });

@@ -1,5 +1,5 @@
 import { isConsteliteError, ref } from '@constelite/core';
-import { SuiteBook, SuiteCat, SuiteHuman, SuitePage } from '@constelite/store-test-suite';
+import { expectError, SuiteBook, SuiteCat, SuiteHuman, SuitePage } from '@constelite/store-test-suite';
 import postgres from 'postgres';
 import { afterAll, afterEach, describe, expect, expectTypeOf, inject, it } from 'vitest';
 import { destroyStore, freshSchema, freshStore } from '../test/helpers.js';
@@ -20,15 +20,6 @@ afterEach(async () => {
   for (const store of open.splice(0)) await destroyStore(store);
 });
 afterAll(() => admin.end());
-
-async function captureError(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('PostgresStore', () => {
   it('creates its schema on first use and records the schema version', async () => {
@@ -81,9 +72,7 @@ describe('PostgresStore', () => {
     );
     const later = new PostgresStore({ url, schema: store.postgres.schema });
     try {
-      const error = await captureError(later.connect());
-      expect(isConsteliteError(error, 'STORE_FAULT')).toBe(true);
-      expect((error as Error).message).toContain(store.postgres.schema);
+      await expectError(later.connect(), 'STORE_FAULT', store.postgres.schema);
     } finally {
       await later.close();
     }
@@ -92,9 +81,11 @@ describe('PostgresStore', () => {
   it('reports an unreachable database as a STORE_FAULT naming the server', async () => {
     const store = new PostgresStore({ url: 'postgres://nobody@127.0.0.1:1/none', connectTimeoutSeconds: 2 });
     try {
-      const error = await captureError(store.put(ref(SuiteHuman({ name: 'x' }))));
-      expect(isConsteliteError(error, 'STORE_FAULT')).toBe(true);
-      expect((error as Error).message).toMatch(/Cannot reach PostgreSQL at 127\.0\.0\.1:1\/none/);
+      await expectError(
+        store.put(ref(SuiteHuman({ name: 'x' }))),
+        'STORE_FAULT',
+        'Cannot reach PostgreSQL at 127.0.0.1:1/none',
+      );
     } finally {
       await store.close();
     }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isConsteliteError, ref } from '@constelite/core';
-import { SuiteBook, SuiteCat, SuiteHuman, SuitePage } from '@constelite/store-test-suite';
+import { expectError, SuiteBook, SuiteCat, SuiteHuman, SuitePage } from '@constelite/store-test-suite';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { querySql } from './driver.js';
@@ -24,15 +24,6 @@ afterEach(async () => {
   for (const store of open.splice(0)) await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function captureError(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('SqliteStore', () => {
   it('creates the schema on first open, records its version and uses WAL', () => {
@@ -161,9 +152,11 @@ describe('SqliteStore', () => {
     const other = new Database(join(dir, 'locked.db'));
     other.exec('BEGIN IMMEDIATE');
     try {
-      const error = await captureError(store.put(ref(SuiteHuman({ name: 'Late' }))));
-      expect(isConsteliteError(error, 'STORE_FAULT')).toBe(true);
-      expect((error as Error).message).toMatch(/locked\.db.*lock/);
+      await expectError(
+        store.put(ref(SuiteHuman({ name: 'Late' }))),
+        'STORE_FAULT',
+        'locked.db: another connection held the database lock',
+      );
     } finally {
       other.exec('ROLLBACK');
       other.close();
@@ -185,6 +178,6 @@ describe('SqliteStore', () => {
   it('rejects use after close with a STORE_FAULT', async () => {
     const store = openStore();
     await store.close();
-    expect(isConsteliteError(await captureError(store.query({ model: SuiteCat })), 'STORE_FAULT')).toBe(true);
+    await expectError(store.query({ model: SuiteCat }), 'STORE_FAULT');
   });
 });
