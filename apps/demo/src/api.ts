@@ -1,4 +1,5 @@
 import { HonoAPI, type HonoAPIOptions } from '@constelite/server';
+import { run } from '@constelite/server/node';
 import { isMain } from './main.js';
 import * as models from './models.js';
 import * as protocols from './protocols.js';
@@ -25,6 +26,6 @@ if (isMain(import.meta.url)) {
   const port = Number(process.env.PORT ?? DEFAULT_PORT);
   const token = process.env.CONSTELITE_TOKEN;
   const api = createApi({ stores: [await openStoreFromEnv()], ...(token ? { auth: { token } } : {}) });
-  const server = await api.run(host, port);
+  const server = await run(api, host, port);
   console.log(`API Alpha is serving at ${server.url} (docs: ${server.url}/schema); stop it with Ctrl-C`);
 }

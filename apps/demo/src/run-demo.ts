@@ -1,4 +1,5 @@
 import { ConsteliteClient } from '@constelite/client';
+import { run } from '@constelite/server/node';
 import { createApi } from './api.js';
 import { type DemoClient, seedWalkthrough } from './client.js';
 import { relationshipsWalkthrough } from './relationships.js';
@@ -10,7 +11,7 @@ import { relationshipsWalkthrough } from './relationships.js';
  */
 async function main(): Promise<void> {
   const api = createApi();
-  const server = await api.run('127.0.0.1', Number(process.env.PORT ?? 0));
+  const server = await run(api, '127.0.0.1', Number(process.env.PORT ?? 0));
   console.log(`API Alpha is serving at ${server.url}`);
   try {
     const client: DemoClient = new ConsteliteClient({ url: server.url });

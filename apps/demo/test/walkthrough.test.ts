@@ -1,4 +1,5 @@
 import { ConsteliteClient } from '@constelite/client';
+import { run } from '@constelite/server/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DemoClient, seedWalkthrough } from '../src/client.js';
 import { relationshipsWalkthrough } from '../src/relationships.js';
@@ -28,7 +29,7 @@ describe('the seed walkthrough over HTTP (in-process)', () => {
 describe('both walkthroughs against a server on an ephemeral port', () => {
   let server: { url: string; close(): Promise<void> };
   beforeAll(async () => {
-    server = await testApi().api.run('127.0.0.1', 0);
+    server = await run(testApi().api, '127.0.0.1', 0);
   });
   afterAll(() => server.close());
 

@@ -209,10 +209,15 @@ describe('runProtocol', () => {
     expect((error as { extra: { traceback?: string } }).extra.traceback).toContain('Error');
   });
 
-  it('a typed client error thrown inside a protocol passes through with its code', async () => {
+  it('a store error inside a protocol is the protocol failing (500, protocol path), keeping its code as extra.cause_code', async () => {
     const { api } = makeAPI();
     const error = await failure(api.runProtocol('read_pet', { uid: 'missing' }));
-    expect(isConsteliteError(error, 'RECORD_NOT_FOUND')).toBe(true);
+    expect(isConsteliteError(error, 'PROTOCOL_FAILED')).toBe(true);
+    expect(error).toMatchObject({
+      status: 500,
+      extra: { protocol: 'read_pet', cause_code: 'RECORD_NOT_FOUND' },
+    });
+    expect((error as Error).message).toContain("Protocol 'read_pet' failed");
   });
 
   it('a return value that does not match `returns` is PROTOCOL_FAILED', async () => {

@@ -1,23 +1,29 @@
 import {
   type AnyStateModel,
-  ConsteliteError,
   defaultRegistry,
   isConsteliteError,
-  isRef,
   type ModelRegistry,
   ProtocolFailedError,
   type Ref,
-  ref,
   UnknownLoggerError,
   UnknownProtocolError,
   UnknownStoreError,
   ValidationError,
 } from '@constelite/core';
+import {
+  type EndpointName,
+  formatIssues,
+  issuesJSON,
+  type LoggerSelection,
+  loggerSelectionSchema,
+} from '@constelite/core/wire';
 import { type GuidMap, MemoryGuidMap, type Store } from '@constelite/store';
-import type { z } from 'zod';
+import type { ProtocolHost } from './host.js';
 import { type Job, type JobOptions, JobTable } from './jobs.js';
 import { consoleLogger, type Logger, type LoggerFactory } from './logger.js';
+import { handleEndpoint, type OperationContext } from './operations.js';
 import { type AnyProtocol, isProtocol } from './protocol.js';
+import { checkReturned, encodeResult } from './results.js';
 
 /** Options of `ConsteliteAPI`. */
 export interface ConsteliteAPIOptions {
@@ -40,11 +46,7 @@ export interface ConsteliteAPIOptions {
   jobs?: JobOptions;
 }
 
-/** How a caller picks a logger for one call (the wire's `logger` member). */
-export interface LoggerSelection {
-  logger_name: string;
-  logger_kwargs?: Record<string, unknown> | null;
-}
+export type { LoggerSelection };
 
 const MAX_NAMESPACE_DEPTH = 16;
 
@@ -52,7 +54,7 @@ const MAX_NAMESPACE_DEPTH = 16;
  * The transport-agnostic Constelite API: stores, models, protocols, jobs and loggers. A
  * transport (the Hono server, a queue worker, a CLI) turns requests into calls of its methods.
  */
-export class ConsteliteAPI {
+export class ConsteliteAPI implements ProtocolHost {
   /** The API's name. */
   readonly name: string;
   /** The API's version. */
@@ -87,6 +89,15 @@ export class ConsteliteAPI {
     this.stores = this.#stores;
     this.#loggers = new Map(Object.entries({ default: consoleLogger(), ...options.loggers }));
     this.#jobs = new JobTable(options.jobs);
+  }
+
+  /**
+   * Handles one call of an endpoint of the endpoint table (`@constelite/core/wire`): validates
+   * `body` with the endpoint's schema, runs its operation and answers the JSON-ready result.
+   * Every transport (the HTTP server, a job worker, a CLI) calls this and nothing else.
+   */
+  handle(endpoint: EndpointName, body: unknown, context: OperationContext = {}): Promise<unknown> {
+    return handleEndpoint(this, endpoint, body, context);
   }
 
   /** The store with this uid; `UnknownStoreError` naming the uid when the API has none. */
@@ -203,30 +214,23 @@ export class ConsteliteAPI {
 
   /** The logger the selection names (`default` when none); `UnknownLoggerError` otherwise. */
   getLogger(selection?: LoggerSelection | null): Logger {
-    if (
-      selection !== null &&
-      selection !== undefined &&
-      (typeof selection !== 'object' || Array.isArray(selection))
-    ) {
-      throw new ValidationError(
-        `logger must be {logger_name, logger_kwargs} or null, received ${describe(selection)}`,
-      );
-    }
-    const name = selection?.logger_name ?? 'default';
-    if (typeof name !== 'string') {
-      throw new ValidationError(`logger_name must be a string, received ${describe(name)}`);
-    }
-    const kwargs = selection?.logger_kwargs ?? {};
-    if (typeof kwargs !== 'object' || Array.isArray(kwargs)) {
-      throw new ValidationError(`logger_kwargs must be an object or null, received ${describe(kwargs)}`);
+    let name = 'default';
+    let kwargs: Record<string, unknown> = {};
+    if (selection !== null && selection !== undefined) {
+      const parsed = loggerSelectionSchema.safeParse(selection);
+      if (!parsed.success) {
+        throw new ValidationError(`Invalid logger selection: ${formatIssues(parsed.error)}`, {
+          extra: { issues: issuesJSON(parsed.error) },
+        });
+      }
+      name = parsed.data.logger_name;
+      kwargs = parsed.data.logger_kwargs ?? {};
     }
     const factory = this.#loggers.get(name);
     if (!factory) {
       throw new UnknownLoggerError(
         `API ${this.name} has no logger named '${name}'; it has: ${this.loggerNames.join(', ')}`,
-        {
-          extra: { logger: name },
-        },
+        { extra: { logger: name } },
       );
     }
     return factory(kwargs);
@@ -242,55 +246,62 @@ export class ConsteliteAPI {
     const parsed = await target.args.safeParseAsync(args ?? {});
     if (!parsed.success) {
       throw new ValidationError(`Invalid arguments of protocol '${path}': ${formatIssues(parsed.error)}`, {
-        extra: {
-          protocol: path,
-          issues: parsed.error.issues.map(({ path: at, message }) => ({ path: at, message })),
-        },
+        extra: { protocol: path, issues: issuesJSON(parsed.error) },
       });
     }
-    const logger = this.getLogger(selection);
+    const logger = withFields(this.getLogger(selection), { protocol: path });
     return async () => {
       let output: unknown;
       try {
         const returned = await target.run({ api: this, logger, args: parsed.data });
-        output = await target.returns.parseAsync(returned);
+        output = await checkReturned(target.returns, returned, this.registry);
+        return await encodeResult(output, this.registry, this.temporaryStore);
       } catch (error) {
-        throw protocolFailure(path, error);
+        const failure = protocolFailure(path, error);
+        logger.error(failure.message, { code: failure.code, cause_code: failure.extra.cause_code ?? null });
+        throw failure;
       }
-      return this.#toWire(output);
     };
-  }
-
-  async #toWire(output: unknown): Promise<unknown> {
-    if (output === undefined || output === null) return null;
-    let value = output;
-    if (isState(value) && this.registry.find(value.model_name)) {
-      value = this.temporaryStore ? await this.temporaryStore.put(ref(value)) : ref(value);
-    }
-    return JSON.parse(JSON.stringify(value)) as unknown;
   }
 }
 
-function protocolFailure(path: string, error: unknown): ConsteliteError {
-  if (isConsteliteError(error) && error.status < 500) return error;
-  const message = error instanceof Error ? error.message : String(error);
+function isZodError(error: unknown): error is { issues: { path: PropertyKey[]; message: string }[] } {
+  return (
+    error instanceof Error &&
+    error.name === 'ZodError' &&
+    Array.isArray((error as { issues?: unknown }).issues)
+  );
+}
+
+/** A logger that adds `fields` to every line (the logger's own fields still win). */
+function withFields(logger: Logger, fields: Record<string, unknown>): Logger {
+  const wrap =
+    (level: keyof Logger) =>
+    (message: string, own?: Record<string, unknown>): void =>
+      logger[level](message, { ...own, ...fields });
+  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
+}
+
+/**
+ * A protocol's own failure is the server's fault, whatever the protocol threw: 500
+ * `PROTOCOL_FAILED` naming the protocol, with the original code in `extra.cause_code` (a store
+ * error inside a protocol is never answered as the caller's fault).
+ */
+function protocolFailure(path: string, error: unknown): ProtocolFailedError {
+  if (isConsteliteError(error) && error.code === 'PROTOCOL_FAILED') return error as ProtocolFailedError;
+  const message = isZodError(error)
+    ? `its result does not match its 'returns' schema: ${formatIssues(error)}`
+    : error instanceof Error
+      ? error.message
+      : String(error);
   return new ProtocolFailedError(`Protocol '${path}' failed: ${message}`, {
     cause: error,
     extra: {
       protocol: path,
       ...(error instanceof Error && error.stack ? { traceback: error.stack } : {}),
-      ...(error instanceof ConsteliteError ? { cause_code: error.code } : {}),
+      ...(isConsteliteError(error) ? { cause_code: error.code } : {}),
     },
   });
-}
-
-function isState(value: unknown): value is { model_name: string } {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !isRef(value) &&
-    typeof (value as { model_name?: unknown }).model_name === 'string'
-  );
 }
 
 function isStateModel(value: unknown): value is AnyStateModel {
@@ -321,15 +332,4 @@ function walk(
 function isNamespace(value: object): boolean {
   const proto = Object.getPrototypeOf(value);
   return proto === null || proto === Object.prototype;
-}
-
-function formatIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => (issue.path.length ? `field '${issue.path.join('.')}': ${issue.message}` : issue.message))
-    .join('; ');
-}
-
-function describe(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -33,7 +33,9 @@ function defaultWrite(line: string, level: LogLevel): void {
 /**
  * A logger factory that writes one JSON object per line (`{time, level, msg, ...fields}`), the
  * format log collectors read. The kwargs of the call are bound to every line; `level` in the
- * kwargs overrides the factory's level.
+ * kwargs overrides the factory's level. Neither the caller's kwargs nor a protocol's fields can
+ * overwrite the line's own `time`, `level` and `msg`, and kwargs never overwrite the fields the
+ * API adds (the protocol path, the job uid).
  */
 export function consoleLogger(options: ConsoleLoggerOptions = {}): LoggerFactory {
   const write = options.write ?? defaultWrite;
@@ -49,11 +51,28 @@ export function consoleLogger(options: ConsoleLoggerOptions = {}): LoggerFactory
       (level: LogLevel) =>
       (message: string, fields?: Record<string, unknown>): void => {
         if (levels[level] < threshold) return;
-        write(
-          JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...bound, ...fields }),
-          level,
-        );
+        write(JSON.stringify(logLine(level, message, fields, bound)), level);
       };
     return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
   };
+}
+
+const ownFields = new Set(['time', 'level', 'msg']);
+
+/** One log line: its own fields first, then the caller's fields, then the bound kwargs, none overwriting an earlier one. */
+function logLine(
+  level: LogLevel,
+  message: string,
+  fields: Record<string, unknown> | undefined,
+  bound: Record<string, unknown>,
+): Record<string, unknown> {
+  const line: Record<string, unknown> = { time: new Date().toISOString(), level, msg: message };
+  for (const source of [fields ?? {}, bound]) {
+    for (const [key, value] of Object.entries(source)) {
+      if (ownFields.has(key) || Object.hasOwn(line, key)) continue;
+      // defineProperty, so that a key such as `__proto__` stays a field of the line.
+      Object.defineProperty(line, key, { value, enumerable: true, writable: true, configurable: true });
+    }
+  }
+  return line;
 }

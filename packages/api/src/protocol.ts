@@ -1,19 +1,18 @@
-import type { ProtocolSignature, RefTo } from '@constelite/core';
+import type { ProtocolSignature, ReceivedValue } from '@constelite/core';
 import { z } from 'zod';
-import type { ConsteliteAPI } from './api.js';
+import type { ProtocolHost } from './host.js';
 import type { Logger } from './logger.js';
 
 /**
- * What a client receives for a protocol's output `O`: a state model (an object with a
- * `model_name`) arrives as a `Ref` to it; anything else arrives as it is.
+ * What a client receives for a protocol's `returns` schema `R`: a ref as it is, a state as a
+ * `Ref` to it, a list item by item, anything else as it is.
  */
-export type ClientResult<R extends z.ZodType> = ClientValue<z.output<R>>;
-type ClientValue<O> = O extends { model_name: string } ? RefTo<O> : O;
+export type ClientResult<R extends z.ZodType> = ReceivedValue<z.output<R>>;
 
 /** What a protocol's function receives. */
 export interface ProtocolContext<A extends z.ZodRawShape> {
-  /** The API running the protocol: its stores, `getState`, other protocols through `runProtocol`. */
-  api: ConsteliteAPI;
+  /** The API running the protocol, narrowed to what a protocol needs: its stores, `getState`, other protocols through `runProtocol`. */
+  api: ProtocolHost;
   /** The logger the caller selected (the API's `default` logger when none was named). */
   logger: Logger;
   /** The validated arguments. */

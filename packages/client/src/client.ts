@@ -3,7 +3,9 @@ import {
   type AnyStateModel,
   defaultRegistry,
   errorFromJSON,
+  InvalidResponseError,
   isConsteliteError,
+  JobTimeoutError,
   type ModelRegistry,
   NetworkError,
   type Ref,
@@ -11,8 +13,15 @@ import {
   type ResolveOptions,
   ValidationError,
 } from '@constelite/core';
+import {
+  type EndpointBody,
+  type EndpointName,
+  type EndpointResult,
+  endpoints,
+  formatIssues,
+  type LoggerSelection,
+} from '@constelite/core/wire';
 import ky, { HTTPError, type KyInstance, type RetryOptions, TimeoutError } from 'ky';
-import { InvalidResponseError, JobTimeoutError } from './errors.js';
 import type {
   CallOptions,
   Job,
@@ -65,10 +74,9 @@ export interface ConsteliteClientOptions {
   unknownFields?: 'reject' | 'strip';
 }
 
-type RequestKind = 'read' | 'write';
-
 interface RequestOptions {
-  kind: RequestKind;
+  /** The protocol path of `/protocols/<path>` and `/jobs/<path>`. */
+  protocolPath?: string;
   timeout?: number | false | undefined;
   retry?: number | RetryPolicy | undefined;
   signal?: AbortSignal | undefined;
@@ -123,8 +131,8 @@ export class ConsteliteClient<P = unknown> {
     options: CallOptions = {},
   ): Promise<unknown> {
     const body = { args: args ?? {}, logger: loggerJSON(options.logger) };
-    const result = await this.#transport.post(`protocols/${encodePath(path)}`, body, {
-      kind: 'write',
+    const result = await this.#transport.call('protocols.run', body, {
+      protocolPath: path,
       timeout: options.timeout,
       retry: options.retry,
       signal: options.signal,
@@ -135,8 +143,8 @@ export class ConsteliteClient<P = unknown> {
   /** Starts the protocol at `path` as a job and answers the submitted job; the untyped form of `client.jobs`. */
   async startJob(path: string, args?: Record<string, unknown>, options: CallOptions = {}): Promise<Job> {
     const body = { args: args ?? {}, logger: loggerJSON(options.logger) };
-    const job = await this.#transport.post(`jobs/${encodePath(path)}`, body, {
-      kind: 'write',
+    const job = await this.#transport.call('jobs.start', body, {
+      protocolPath: path,
       timeout: options.timeout,
       retry: options.retry,
       signal: options.signal,
@@ -150,8 +158,8 @@ export class ConsteliteClient<P = unknown> {
     if (typeof uid !== 'string') {
       throw new ValidationError(`jobs.fetch needs a job or a job uid, received ${JSON.stringify(job)}`);
     }
-    const answer = await this.#transport.post(
-      'jobs/fetch',
+    const answer = await this.#transport.call(
+      'jobs.fetch',
       // The whole Job shape (without the result) so that servers validating a Job model accept it too.
       {
         job: {
@@ -162,7 +170,7 @@ export class ConsteliteClient<P = unknown> {
           error: null,
         },
       },
-      { kind: 'read', signal: options.signal },
+      { signal: options.signal },
     );
     return this.#transport.job(answer) as Job<R>;
   }
@@ -212,16 +220,40 @@ export class Transport {
   }
 
   /**
-   * Posts `body` to `path` (relative to the API's URL) and answers the parsed JSON. Answers
-   * other than 2xx become typed errors; reads are retried, writes never unless asked.
+   * Calls endpoint `name` of the endpoint table with `body` and answers its checked JSON. The
+   * path and whether the call may be retried come from the table: reads are retried, writes
+   * never unless asked. Answers other than 2xx become typed errors; an answer that is not what
+   * the endpoint answers is `INVALID_RESPONSE` naming the endpoint.
    */
-  async post(path: string, body: unknown, options: RequestOptions): Promise<unknown> {
-    const url = new URL(path, this.url).href;
+  async call<N extends EndpointName>(
+    name: N,
+    body: EndpointBody<N>,
+    options: RequestOptions = {},
+  ): Promise<EndpointResult<N>> {
+    const endpoint = endpoints[name];
+    const path =
+      endpoint.match === 'prefix'
+        ? `${endpoint.path}${encodePath(options.protocolPath ?? '')}`
+        : endpoint.path;
+    const json = await this.post(path, body, endpoint.kind, options);
+    const checked = endpoint.result.safeParse(json);
+    if (!checked.success) {
+      throw new InvalidResponseError(
+        `POST ${new URL(path.slice(1), this.url).href} answered a body that is not what ${endpoint.path}${endpoint.match === 'prefix' ? '<path>' : ''} answers: ${formatIssues(checked.error)}`,
+        { extra: { endpoint: name, path } },
+      );
+    }
+    return checked.data as EndpointResult<N>;
+  }
+
+  /** Posts `body` to `path` and answers the parsed JSON. */
+  async post(path: string, body: unknown, kind: 'read' | 'write', options: RequestOptions): Promise<unknown> {
+    const url = new URL(path.replace(/^\//, ''), this.url).href;
     const timeout = options.timeout === undefined ? this.#timeout : options.timeout;
     const retry =
       options.retry !== undefined
         ? retryOptions(options.retry)
-        : options.kind === 'read'
+        : kind === 'read'
           ? this.#readRetry
           : { limit: 0 };
     let response: Response;
@@ -236,7 +268,11 @@ export class Transport {
       throw await toConsteliteError(error, url, timeout);
     }
     const text = await response.text();
-    if (text.trim() === '') return null;
+    if (text.trim() === '') {
+      throw new InvalidResponseError(`POST ${url} answered ${response.status} with an empty body`, {
+        extra: { url, status: response.status },
+      });
+    }
     try {
       return JSON.parse(text) as unknown;
     } catch (cause) {
@@ -280,6 +316,8 @@ export class Transport {
     }
     const job = value as Job;
     return {
+      // Members newer than the Python client's three (state, progress, error_code…) are kept.
+      ...job,
       model_name: 'Job',
       uid: job.uid,
       status: job.status,
@@ -304,13 +342,13 @@ export class StoreClient {
    */
   async put<S extends AnyState>(args: { ref: Ref<S>; store?: StoreRef | null }): Promise<RefTo<S>> {
     const body = { ref: args.ref, store: storeJSON(args.store) };
-    return this.#client.resolveRef(await this.#client.post('store/put', body, { kind: 'write' })) as RefTo<S>;
+    return this.#client.resolveRef(await this.#client.call('store.put', body)) as RefTo<S>;
   }
 
   /** The record's full current state; a missing record throws `RECORD_NOT_FOUND`. Retried like every read. */
   async get<S extends AnyState>(args: { ref: Ref<S>; store?: StoreRef | null }): Promise<RefTo<S>> {
     const body = { ref: args.ref, store: storeJSON(args.store) };
-    return this.#client.resolveRef(await this.#client.post('store/get', body, { kind: 'read' })) as RefTo<S>;
+    return this.#client.resolveRef(await this.#client.call('store.get', body)) as RefTo<S>;
   }
 
   /**
@@ -320,15 +358,13 @@ export class StoreClient {
    */
   async patch<S extends AnyState>(args: { ref: Ref<S>; store?: StoreRef | null }): Promise<RefTo<S>> {
     const body = args.store ? { ref: args.ref, store: storeJSON(args.store) } : { ref: args.ref };
-    return this.#client.resolveRef(
-      await this.#client.post('store/patch', body, { kind: 'write' }),
-    ) as RefTo<S>;
+    return this.#client.resolveRef(await this.#client.call('store.patch', body)) as RefTo<S>;
   }
 
   /** Deletes the record, its composition members (recursively) and every link to it. Not retried. */
   async delete(args: { ref: Ref; store?: StoreRef | null }): Promise<void> {
     const body = args.store ? { ref: args.ref, store: storeJSON(args.store) } : { ref: args.ref };
-    await this.#client.post('store/delete', body, { kind: 'write' });
+    await this.#client.call('store.delete', body);
   }
 
   /** Refs to the records of a model (sub-models included) whose static fields equal `where`. Retried like every read. */
@@ -337,15 +373,10 @@ export class StoreClient {
     const body = {
       query: args.where ? { property_values: args.where } : null,
       model_name: modelName,
-      store: storeJSON(args.store),
+      store: { uid: args.store.uid, name: args.store.name ?? null },
       include_states: args.includeStates ?? false,
     };
-    const answer = await this.#client.post('store/query', body, { kind: 'read' });
-    if (!Array.isArray(answer)) {
-      throw new InvalidResponseError(
-        `store/query answered ${excerpt(JSON.stringify(answer))} instead of a list of refs`,
-      );
-    }
+    const answer = await this.#client.call('store.query', body);
     return answer.map((item) => this.#client.resolveRef(item)) as QueryRef<M>[];
   }
 }
@@ -414,9 +445,7 @@ function encodePath(path: string): string {
   return segments.map(encodeURIComponent).join('/');
 }
 
-function loggerJSON(
-  choice: LoggerChoice | undefined,
-): { logger_name: string; logger_kwargs: Record<string, unknown> } | null {
+function loggerJSON(choice: LoggerChoice | undefined): LoggerSelection | null {
   if (choice === undefined) return null;
   if (typeof choice === 'string') return { logger_name: choice, logger_kwargs: {} };
   return { logger_name: choice.name, logger_kwargs: choice.kwargs ?? {} };

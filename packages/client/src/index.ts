@@ -1,5 +1,6 @@
+// The client-side errors live in core's error table; re-exported here where users look for them.
+export { InvalidResponseError, JobTimeoutError } from '@constelite/core';
 export { ConsteliteClient, type ConsteliteClientOptions, type FetchFunction, StoreClient } from './client.js';
-export { InvalidResponseError, JobTimeoutError } from './errors.js';
 export type {
   CallKind,
   CallOptions,

@@ -6,21 +6,13 @@ import type {
   RefTo,
   StateOf,
 } from '@constelite/core';
+import type { JobJSON, JobStatus as WireJobStatus } from '@constelite/core/wire';
 
-/** The status of a job: `submitted` until the protocol finishes, then `success` or `failed`. */
-export type JobStatus = 'submitted' | 'success' | 'failed';
+/** The status of a job as every client knows it: `submitted` until the protocol finishes, then `success` or `failed`. */
+export type JobStatus = WireJobStatus;
 
 /** A protocol run in the background, as the API reports it (`result` resolved into refs and states). */
-export interface Job<R = unknown> {
-  model_name: 'Job';
-  /** The job's uid (a version-4 UUID). */
-  uid: string;
-  status: JobStatus;
-  /** The protocol's result once `status` is `success`; otherwise null. */
-  result: R | null;
-  /** What went wrong once `status` is `failed`; otherwise null. */
-  error: string | null;
-}
+export type Job<R = unknown> = JobJSON<R>;
 
 /** Which logger of the API a call should log to: its name, or its name and keyword arguments. */
 export type LoggerChoice = string | { name: string; kwargs?: Record<string, unknown> };

@@ -3,6 +3,7 @@ import {
   ConsteliteError,
   ErrorCodes,
   errorFromJSON,
+  errorTable,
   isConsteliteError,
   RecordNotFoundError,
   StoreFaultError,
@@ -57,5 +58,16 @@ describe('errors', () => {
     expect(isConsteliteError(foreign, ErrorCodes.RECORD_NOT_FOUND)).toBe(true);
     expect(isConsteliteError(foreign, 'UNKNOWN_MODEL')).toBe(false);
     expect(isConsteliteError(new Error('plain'))).toBe(false);
+  });
+
+  it('every code of the error table is rebuilt from its wire body as its own class, status and default detail', () => {
+    for (const [code, { status, name, detail }] of Object.entries(errorTable)) {
+      const rebuilt = errorFromJSON({ code, detail, extra: { error_message: `a ${code}` } }, status);
+      expect(rebuilt.name).toBe(name);
+      expect(rebuilt.code).toBe(code);
+      expect(rebuilt.status).toBe(status);
+      expect(rebuilt.detail).toBe(detail);
+      expect(isConsteliteError(rebuilt, code as keyof typeof errorTable)).toBe(true);
+    }
   });
 });

@@ -1,38 +1,53 @@
+import type { ErrorBodyJSON } from './wire/schemas.js';
+
 /**
  * Typed errors shared by every Constelite package. Each error has a stable `code`, the HTTP
  * status a transport should answer with, and a JSON form that the client turns back into the
  * same class (match on `code`, not `instanceof`: an application may hold two copies of core).
  */
 
+/**
+ * The error table: every stable code Constelite produces, with the HTTP status a transport
+ * answers and the default `detail` (the short summary a human sees). Each code has one class
+ * below and `errorFromJSON` rebuilds each one. Status 0 marks errors that arise on the client
+ * side, where no server answered. The codes and their meaning: docs/concepts.md, "Errors".
+ */
+export const errorTable = {
+  VALIDATION_FAILED: { status: 400, name: 'ValidationError', detail: 'Validation failed' },
+  UNKNOWN_MODEL: { status: 400, name: 'UnknownModelError', detail: 'Unknown model' },
+  RECORD_NOT_FOUND: { status: 400, name: 'RecordNotFoundError', detail: 'Record not found' },
+  WRONG_STORE: { status: 400, name: 'WrongStoreError', detail: 'Ref belongs to another store' },
+  UNKNOWN_STORE: { status: 400, name: 'UnknownStoreError', detail: 'Unknown store' },
+  METHOD_NOT_ALLOWED: { status: 400, name: 'MethodNotAllowedError', detail: 'Method not allowed' },
+  GUID_CONFLICT: { status: 400, name: 'GuidConflictError', detail: 'Guid conflict' },
+  UNKNOWN_PROTOCOL: { status: 404, name: 'UnknownProtocolError', detail: 'Unknown protocol' },
+  UNKNOWN_LOGGER: { status: 400, name: 'UnknownLoggerError', detail: 'Unknown logger' },
+  UNKNOWN_JOB: { status: 400, name: 'UnknownJobError', detail: 'Unknown job' },
+  JOB_CANCELLED: { status: 400, name: 'JobCancelledError', detail: 'Job cancelled' },
+  JOBS_FULL: { status: 503, name: 'JobsFullError', detail: 'Too many jobs' },
+  UNAUTHORIZED: { status: 401, name: 'UnauthorizedError', detail: 'Unauthorized' },
+  // 400, not 413: the Python client shows `detail` only for 400 and 500 answers.
+  PAYLOAD_TOO_LARGE: { status: 400, name: 'PayloadTooLargeError', detail: 'Payload too large' },
+  NOT_FOUND: { status: 404, name: 'NotFoundError', detail: 'Not found' },
+  PROTOCOL_FAILED: { status: 500, name: 'ProtocolFailedError', detail: 'Protocol failed' },
+  STORE_FAULT: { status: 500, name: 'StoreFaultError', detail: 'Store fault' },
+  INTERNAL_ERROR: { status: 500, name: 'InternalError', detail: 'Internal server error' },
+  NETWORK_ERROR: { status: 0, name: 'NetworkError', detail: 'Network error' },
+  JOB_TIMEOUT: { status: 0, name: 'JobTimeoutError', detail: 'Job timeout' },
+  INVALID_RESPONSE: { status: 502, name: 'InvalidResponseError', detail: 'Invalid response' },
+  HTTP_ERROR: { status: 0, name: 'HttpError', detail: 'HTTP error' },
+} as const satisfies Record<string, { status: number; name: string; detail: string }>;
+
 /** Every stable error code Constelite produces. */
-export const ErrorCodes = {
-  VALIDATION_FAILED: 'VALIDATION_FAILED',
-  UNKNOWN_MODEL: 'UNKNOWN_MODEL',
-  RECORD_NOT_FOUND: 'RECORD_NOT_FOUND',
-  WRONG_STORE: 'WRONG_STORE',
-  UNKNOWN_STORE: 'UNKNOWN_STORE',
-  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
-  GUID_CONFLICT: 'GUID_CONFLICT',
-  UNKNOWN_PROTOCOL: 'UNKNOWN_PROTOCOL',
-  UNKNOWN_LOGGER: 'UNKNOWN_LOGGER',
-  UNKNOWN_JOB: 'UNKNOWN_JOB',
-  UNAUTHORIZED: 'UNAUTHORIZED',
-  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
-  PROTOCOL_FAILED: 'PROTOCOL_FAILED',
-  STORE_FAULT: 'STORE_FAULT',
-  INTERNAL_ERROR: 'INTERNAL_ERROR',
-  NETWORK_ERROR: 'NETWORK_ERROR',
-} as const;
+export type ErrorCode = keyof typeof errorTable;
 
-export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+/** Every code by name, for code that matches on them: `ErrorCodes.RECORD_NOT_FOUND`. */
+export const ErrorCodes = Object.fromEntries(Object.keys(errorTable).map((code) => [code, code])) as {
+  readonly [C in ErrorCode]: C;
+};
 
-/** The JSON body of an error on the wire (SPEC §5; an RFC 9457 problem body with these members). */
-export interface ErrorBody {
-  detail: string;
-  code: string;
-  status?: number;
-  extra: { error_message: string; traceback?: string; [key: string]: unknown };
-}
+/** The JSON body of an error on the wire: an RFC 9457 problem body with a stable code (see `errorBodySchema`). */
+export type ErrorBody = ErrorBodyJSON;
 
 export interface ConsteliteErrorOptions {
   /** Short summary shown to humans (`detail` on the wire). Defaults to the class's summary. */
@@ -69,11 +84,12 @@ export class ConsteliteError extends Error {
   }
 }
 
-function defineError<C extends ErrorCode>(code: C, status: number, name: string, summary: string) {
+function defineError<C extends ErrorCode>(code: C) {
+  const { status, name, detail } = errorTable[code];
   const Err = class extends ConsteliteError {
     declare readonly code: C;
     constructor(message: string, options: ConsteliteErrorOptions = {}) {
-      super(code, status, message, { ...options, detail: options.detail ?? summary });
+      super(code, status, message, { ...options, detail: options.detail ?? detail });
       this.name = name;
     }
   };
@@ -82,110 +98,54 @@ function defineError<C extends ErrorCode>(code: C, status: number, name: string,
 }
 
 /** A state, ref or request body does not match its schema. */
-export class ValidationError extends defineError(
-  'VALIDATION_FAILED',
-  400,
-  'ValidationError',
-  'Validation failed',
-) {}
+export class ValidationError extends defineError('VALIDATION_FAILED') {}
 /** A `model_name` that no registered state model has. */
-export class UnknownModelError extends defineError(
-  'UNKNOWN_MODEL',
-  400,
-  'UnknownModelError',
-  'Unknown model',
-) {}
+export class UnknownModelError extends defineError('UNKNOWN_MODEL') {}
 /** A record uid (or guid) that the store does not hold. */
-export class RecordNotFoundError extends defineError(
-  'RECORD_NOT_FOUND',
-  400,
-  'RecordNotFoundError',
-  'Record not found',
-) {}
+export class RecordNotFoundError extends defineError('RECORD_NOT_FOUND') {}
 /** A ref whose record belongs to another store. */
-export class WrongStoreError extends defineError(
-  'WRONG_STORE',
-  400,
-  'WrongStoreError',
-  'Ref belongs to another store',
-) {}
+export class WrongStoreError extends defineError('WRONG_STORE') {}
 /** A store uid that the API does not hold. */
-export class UnknownStoreError extends defineError(
-  'UNKNOWN_STORE',
-  400,
-  'UnknownStoreError',
-  'Unknown store',
-) {}
+export class UnknownStoreError extends defineError('UNKNOWN_STORE') {}
 /** A store method that the store does not allow. */
-export class MethodNotAllowedError extends defineError(
-  'METHOD_NOT_ALLOWED',
-  400,
-  'MethodNotAllowedError',
-  'Method not allowed',
-) {}
+export class MethodNotAllowedError extends defineError('METHOD_NOT_ALLOWED') {}
 /** A guid that conflicts with the guid already linked to a record. */
-export class GuidConflictError extends defineError(
-  'GUID_CONFLICT',
-  400,
-  'GuidConflictError',
-  'Guid conflict',
-) {}
+export class GuidConflictError extends defineError('GUID_CONFLICT') {}
 /** A protocol path that the API does not serve. */
-export class UnknownProtocolError extends defineError(
-  'UNKNOWN_PROTOCOL',
-  404,
-  'UnknownProtocolError',
-  'Unknown protocol',
-) {}
+export class UnknownProtocolError extends defineError('UNKNOWN_PROTOCOL') {}
 /** A logger name that the API does not know. */
-export class UnknownLoggerError extends defineError(
-  'UNKNOWN_LOGGER',
-  400,
-  'UnknownLoggerError',
-  'Unknown logger',
-) {}
+export class UnknownLoggerError extends defineError('UNKNOWN_LOGGER') {}
 /** A job uid that the API does not hold (never existed or expired). */
-export class UnknownJobError extends defineError('UNKNOWN_JOB', 400, 'UnknownJobError', 'Unknown job') {}
+export class UnknownJobError extends defineError('UNKNOWN_JOB') {}
+/** A job that was cancelled before it finished. */
+export class JobCancelledError extends defineError('JOB_CANCELLED') {}
+/** The API holds as many jobs as it admits; try again later. */
+export class JobsFullError extends defineError('JOBS_FULL') {}
 /** A missing or wrong bearer token. */
-export class UnauthorizedError extends defineError(
-  'UNAUTHORIZED',
-  401,
-  'UnauthorizedError',
-  'Unauthorized',
-) {}
+export class UnauthorizedError extends defineError('UNAUTHORIZED') {}
 /** A request body larger than the server accepts. */
-export class PayloadTooLargeError extends defineError(
-  'PAYLOAD_TOO_LARGE',
-  413,
-  'PayloadTooLargeError',
-  'Payload too large',
-) {}
+export class PayloadTooLargeError extends defineError('PAYLOAD_TOO_LARGE') {}
+/** A path the server has no route for. */
+export class NotFoundError extends defineError('NOT_FOUND') {}
 /** A protocol that threw while running. */
-export class ProtocolFailedError extends defineError(
-  'PROTOCOL_FAILED',
-  500,
-  'ProtocolFailedError',
-  'Protocol failed',
-) {}
+export class ProtocolFailedError extends defineError('PROTOCOL_FAILED') {}
 /** The storage behind a store failed (I/O, lost connection…); nothing of the write was kept. */
-export class StoreFaultError extends defineError('STORE_FAULT', 500, 'StoreFaultError', 'Store fault') {}
+export class StoreFaultError extends defineError('STORE_FAULT') {}
 /** An unexpected server fault. */
-export class InternalError extends defineError(
-  'INTERNAL_ERROR',
-  500,
-  'InternalError',
-  'Internal server error',
-) {}
+export class InternalError extends defineError('INTERNAL_ERROR') {}
 /** The server could not be reached or did not answer in time. */
-export class NetworkError extends defineError('NETWORK_ERROR', 0, 'NetworkError', 'Network error') {}
+export class NetworkError extends defineError('NETWORK_ERROR') {}
+/** A job that was still running when the client stopped waiting for it. */
+export class JobTimeoutError extends defineError('JOB_TIMEOUT') {}
+/** The API answered something that is not what the endpoint answers. */
+export class InvalidResponseError extends defineError('INVALID_RESPONSE') {}
+/** An HTTP answer that carries no Constelite error body (a proxy's page, for instance). */
+export class HttpError extends defineError('HTTP_ERROR') {}
 
-const errorClasses: Record<
-  string,
-  new (
-    message: string,
-    options?: ConsteliteErrorOptions,
-  ) => ConsteliteError
-> = {
+type ErrorClass = new (message: string, options?: ConsteliteErrorOptions) => ConsteliteError;
+
+/** The class of each code; a `Record` over every code, so a code without a class does not compile. */
+const errorClasses: Record<ErrorCode, ErrorClass> = {
   VALIDATION_FAILED: ValidationError,
   UNKNOWN_MODEL: UnknownModelError,
   RECORD_NOT_FOUND: RecordNotFoundError,
@@ -196,16 +156,22 @@ const errorClasses: Record<
   UNKNOWN_PROTOCOL: UnknownProtocolError,
   UNKNOWN_LOGGER: UnknownLoggerError,
   UNKNOWN_JOB: UnknownJobError,
+  JOB_CANCELLED: JobCancelledError,
+  JOBS_FULL: JobsFullError,
   UNAUTHORIZED: UnauthorizedError,
   PAYLOAD_TOO_LARGE: PayloadTooLargeError,
+  NOT_FOUND: NotFoundError,
   PROTOCOL_FAILED: ProtocolFailedError,
   STORE_FAULT: StoreFaultError,
   INTERNAL_ERROR: InternalError,
   NETWORK_ERROR: NetworkError,
+  JOB_TIMEOUT: JobTimeoutError,
+  INVALID_RESPONSE: InvalidResponseError,
+  HTTP_ERROR: HttpError,
 };
 
 /** True when `error` is a Constelite error (optionally with the given code), whichever copy of core made it. */
-export function isConsteliteError(error: unknown, code?: string): error is ConsteliteError {
+export function isConsteliteError(error: unknown, code?: ErrorCode): error is ConsteliteError {
   if (typeof error !== 'object' || error === null) return false;
   const candidate = error as { code?: unknown; status?: unknown };
   if (typeof candidate.code !== 'string' || typeof candidate.status !== 'number') return false;
@@ -225,13 +191,20 @@ export function errorFromJSON(
   const message = typeof extra.error_message === 'string' ? extra.error_message : detail;
   const { error_message: _ignored, ...rest } = extra;
   const code = typeof body.code === 'string' ? body.code : undefined;
-  const Known = code ? errorClasses[code] : undefined;
+  const Known =
+    code !== undefined && Object.hasOwn(errorClasses, code) ? errorClasses[code as ErrorCode] : undefined;
   if (Known) {
     const error = new Known(message, { detail, extra: rest });
     return Object.assign(error, { status });
   }
-  return new ConsteliteError(code ?? (status >= 500 ? 'INTERNAL_ERROR' : 'HTTP_ERROR'), status, message, {
-    detail,
-    extra: rest,
+  if (code !== undefined) return new ConsteliteError(code, status, message, { detail, extra: rest });
+  const Fallback = status >= 500 ? InternalError : HttpError;
+  return Object.assign(new Fallback(message, { detail, extra: rest }), { status });
+}
+
+/** Throws the standard error for a model name nobody registered. */
+export function unknownModel(name: string): never {
+  throw new UnknownModelError(`Unknown model '${name}': no state model with this name is registered`, {
+    extra: { model: name },
   });
 }

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { AnyStateModel } from './model.js';
 
-/** The relationship kinds a field can have (SPEC §2). */
+/** The relationship kinds a field can have (docs/concepts.md, "Relationships"). */
 export type RelationshipKind = 'association' | 'aggregation' | 'composition';
 /** Every field kind. */
 export type FieldKind = 'static' | 'dynamic' | RelationshipKind | 'backref';
@@ -95,3 +95,82 @@ export type FieldInfo =
   | { kind: 'dynamic'; schema: z.ZodType }
   | { kind: RelationshipKind; target: ModelThunk }
   | { kind: 'backref'; target: ModelThunk; field: string };
+
+/** How the store keeps a field of a kind. */
+export type FieldStorage = 'value' | 'series' | 'links' | 'mirror';
+
+/** The rules of one field kind, read by the model, the store and the API reference. */
+export interface FieldKindRules {
+  /** `value`: a JSON value of the record; `series`: time points of the record; `links`: links to other records; `mirror`: not stored, computed from other records' links. */
+  readonly storage: FieldStorage;
+  /** What a put does with the field: replace it, replace it and delete the members it drops, or ignore it. */
+  readonly put: 'replace' | 'replace-and-delete-dropped' | 'ignore';
+  /** What a patch does with the field: replace it, append to it, or ignore it. */
+  readonly patch: 'replace' | 'append' | 'ignore';
+  /** What deleting the owner does to the records the field links to. */
+  readonly deleteOwner: 'keep-targets' | 'delete-targets' | 'nothing-linked';
+  /** One line for docs and the API reference. */
+  readonly summary: string;
+}
+
+/**
+ * The table of field kinds (docs/concepts.md, "Field kinds"). Its type is a `Record` over every
+ * kind, so a new kind does not compile until its rules are written here, and the exhaustive
+ * switches over `FieldKind` elsewhere then point at every other place to change.
+ */
+export const fieldKinds: Record<FieldKind, FieldKindRules> = {
+  static: {
+    storage: 'value',
+    put: 'replace',
+    patch: 'replace',
+    deleteOwner: 'nothing-linked',
+    summary: 'A JSON value validated by its zod schema',
+  },
+  dynamic: {
+    storage: 'series',
+    put: 'replace',
+    patch: 'append',
+    deleteOwner: 'nothing-linked',
+    summary:
+      'A time series: PUT replaces it, PATCH appends points (a point of the same timestamp replaces the old one)',
+  },
+  association: {
+    storage: 'links',
+    put: 'replace',
+    patch: 'replace',
+    deleteOwner: 'keep-targets',
+    summary: 'Links to independent records: PUT and PATCH replace the list',
+  },
+  aggregation: {
+    storage: 'links',
+    put: 'replace',
+    patch: 'append',
+    deleteOwner: 'keep-targets',
+    summary: 'A collection of independent members: PUT replaces the list, PATCH appends',
+  },
+  composition: {
+    storage: 'links',
+    put: 'replace-and-delete-dropped',
+    patch: 'append',
+    deleteOwner: 'delete-targets',
+    summary:
+      'Members that cannot exist without the owner: PATCH appends, PUT replaces and deletes dropped members, deleting the owner deletes its members',
+  },
+  backref: {
+    storage: 'mirror',
+    put: 'ignore',
+    patch: 'ignore',
+    deleteOwner: 'nothing-linked',
+    summary: "A read-only mirror of another model's relationship field, kept by the store",
+  },
+};
+
+/** True for the kinds that link to other records (association, aggregation, composition). */
+export function isRelationshipKind(kind: FieldKind): kind is RelationshipKind {
+  return fieldKinds[kind].storage === 'links';
+}
+
+/** For the `default` branch of an exhaustive switch: the compiler proves it unreachable. */
+export function unreachable(value: never, what: string): never {
+  throw new Error(`Unhandled ${what}: ${String(value)}`);
+}

@@ -10,15 +10,21 @@ export {
   type FieldDefinition,
   type FieldInfo,
   type FieldKind,
+  type FieldKindRules,
+  type FieldStorage,
+  fieldKinds,
+  isRelationshipKind,
   type ModelThunk,
   RelationshipField,
   type RelationshipKind,
   type TimePoint,
   type TimeSeries,
+  unreachable,
 } from './fields.js';
 export {
   type AnyStateModel,
   type Extended,
+  isParsedState,
   type ParseOptions,
   type Shape,
   type State,
@@ -28,16 +34,19 @@ export {
   type StateOf,
   stateModel,
 } from './model.js';
-export type { ProtocolArgs, ProtocolResult, ProtocolSignature } from './protocol.js';
+export type { ProtocolArgs, ProtocolResult, ProtocolSignature, ReceivedValue } from './protocol.js';
 export {
   type AnyState,
   isRef,
+  type RecordAddress,
   Ref,
   type RefInit,
   type RefJSON,
   type RefTo,
+  recordFromJSON,
   ref,
   type StoreInfo,
   type StoreRecord,
 } from './ref.js';
+export { REF_OF_META, type RefInput, type RefOfSchema, refOf, refOfModelName } from './ref-of.js';
 export { defaultRegistry, ModelRegistry, type ResolveOptions, resolveRef, resolveState } from './registry.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UnknownModelError, ValidationError } from './errors.js';
+import { ValidationError } from './errors.js';
 import {
   BackrefField,
   DynamicField,
@@ -7,9 +7,11 @@ import {
   type FieldInfo,
   RelationshipField,
   type TimeSeries,
+  unreachable,
 } from './fields.js';
-import { type AnyState, isRef, Ref, type RefJSON, type RefTo } from './ref.js';
+import { type AnyState, isRef, Ref, type RefJSON, type RefTo, recordFromJSON } from './ref.js';
 import { defaultRegistry, type ModelRegistry } from './registry.js';
+import { formatIssues, issuesJSON, refSchema } from './wire/schemas.js';
 
 /** The field definitions of a state model. */
 export type Shape = Record<string, FieldDefinition>;
@@ -94,24 +96,10 @@ export interface StateModelOptions {
   parent?: AnyStateModel;
 }
 
-const refJsonSchema = z.object({
-  record: z
-    .object({
-      store: z.object({ uid: z.string(), name: z.string().nullish() }),
-      uid: z.string(),
-      url: z.string().nullish(),
-    })
-    .nullish(),
-  guid: z.string().nullish(),
-  state: z.looseObject({ model_name: z.string() }).nullish(),
-  state_model_name: z.string(),
-  model_name: z.literal('Ref').optional(),
-});
-
 function refListSchema(info: { target: () => AnyStateModel }, registry: ModelRegistry) {
   const item = z.unknown().transform((value, ctx): Ref => {
     if (isRef(value)) return value;
-    const parsed = refJsonSchema.safeParse(value);
+    const parsed = refSchema.safeParse(value);
     if (!parsed.success) {
       for (const issue of parsed.error.issues)
         ctx.addIssue({ ...issue, code: 'custom', message: issue.message });
@@ -119,13 +107,7 @@ function refListSchema(info: { target: () => AnyStateModel }, registry: ModelReg
     }
     const json = parsed.data;
     return new Ref({
-      record: json.record
-        ? {
-            store: { uid: json.record.store.uid, name: json.record.store.name ?? null },
-            uid: json.record.uid,
-            url: json.record.url ?? null,
-          }
-        : null,
+      record: json.record ? recordFromJSON(json.record) : null,
       guid: json.guid ?? null,
       state: json.state ? registry.resolveState(json.state) : null,
       state_model_name: json.state_model_name,
@@ -161,20 +143,20 @@ function fieldInfo(definition: FieldDefinition): FieldInfo {
   return { kind: 'static', schema: definition };
 }
 
+/** The zod schema of a field's value in a state, by kind (docs/architecture.md, "Adding a field kind"). */
 function fieldSchema(info: FieldInfo, registry: ModelRegistry): z.ZodType {
   switch (info.kind) {
     case 'static':
     case 'dynamic':
       return info.schema;
-    default:
+    case 'association':
+    case 'aggregation':
+    case 'composition':
+    case 'backref':
       return refListSchema(info, registry);
+    default:
+      return unreachable(info, 'field kind');
   }
-}
-
-function formatIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => (issue.path.length ? `field '${issue.path.join('.')}': ${issue.message}` : issue.message))
-    .join('; ');
 }
 
 /**
@@ -210,25 +192,51 @@ export function stateModel<N extends string, S extends Shape>(
     return result.data;
   }) as unknown as z.ZodType<State<N, S>, unknown>;
 
-  function parseWith(input: unknown, options: ParseOptions = {}) {
-    if (typeof input === 'object' && input !== null && !Array.isArray(input) && !isRef(input)) {
-      const givenName = (input as { model_name?: unknown }).model_name;
+  function parseWith(
+    input: unknown,
+    options: ParseOptions = {},
+  ): { success: true; data: State<N, S> } | { success: false; error: z.ZodError } {
+    let given = input;
+    if (typeof given === 'object' && given !== null && !Array.isArray(given) && !isRef(given)) {
+      const givenName = (given as { model_name?: unknown }).model_name;
       if (givenName !== undefined && givenName !== null && givenName !== name) {
+        // A place that accepts this model accepts its sub-models: the state resolves to the sub-model.
+        const sub = typeof givenName === 'string' ? registry.find(givenName) : undefined;
+        if (sub && sub !== model && sub.isSubModelOf(model)) {
+          try {
+            return { success: true, data: sub.parse(given, options) as unknown as State<N, S> };
+          } catch (error) {
+            const issues = (error as { extra?: { issues?: { path: PropertyKey[]; message: string }[] } })
+              .extra?.issues ?? [{ path: [], message: String(error) }];
+            return {
+              success: false,
+              error: new z.ZodError(
+                issues.map((issue) => ({
+                  code: 'custom',
+                  path: issue.path,
+                  message: issue.message,
+                  input: given,
+                })),
+              ),
+            };
+          }
+        }
         return {
           success: false as const,
           error: new z.ZodError([
             {
               code: 'custom',
               path: ['model_name'],
-              message: `expected '${name}', received '${String(givenName)}'`,
+              message: `expected '${name}' (or a sub-model of it), received '${String(givenName)}'`,
               input: givenName,
             },
           ]),
         };
       }
+      given = dropUnknownNulls(given as Record<string, unknown>, objectShape);
     }
     const objectSchema = options.unknownFields === 'strip' ? strippingSchema : strictSchema;
-    const result = objectSchema.safeParse(input);
+    const result = objectSchema.safeParse(given);
     if (!result.success) return result;
     const state: AnyState = { model_name: name };
     for (const [field, value] of Object.entries(result.data)) {
@@ -241,9 +249,10 @@ export function stateModel<N extends string, S extends Shape>(
     const result = parseWith(input ?? {}, options);
     if (!result.success) {
       throw new ValidationError(`Invalid ${name} state: ${formatIssues(result.error)}`, {
-        extra: { model: name, issues: result.error.issues.map(({ path, message }) => ({ path, message })) },
+        extra: { model: name, issues: issuesJSON(result.error) },
       });
     }
+    parsedStates.add(result.data);
     return result.data;
   }
 
@@ -274,9 +283,32 @@ export function stateModel<N extends string, S extends Shape>(
   return model;
 }
 
-/** Throws the standard error for a model name nobody registered. */
-export function unknownModel(name: string): never {
-  throw new UnknownModelError(`Unknown model '${name}': no state model with this name is registered`, {
-    extra: { model: name },
-  });
+const parsedStates = new WeakSet<object>();
+
+/**
+ * An unknown field whose value is null is "not given" (the Python client sends every unset
+ * field as null, also fields a newer model of its own has), so it is dropped before the strict
+ * parse; an unknown field with a value is still an error.
+ */
+function dropUnknownNulls(
+  input: Record<string, unknown>,
+  known: Record<string, unknown>,
+): Record<string, unknown> {
+  let out: Record<string, unknown> | null = null;
+  for (const key of Object.keys(input)) {
+    if (input[key] === null && !Object.hasOwn(known, key)) {
+      out ??= { ...input };
+      delete out[key];
+    }
+  }
+  return out ?? input;
+}
+
+/**
+ * True when `state` is an object that a model's `parse` (or a call of the model) produced, so
+ * it needs no second validation on its way into a store (docs/architecture.md, "One validation
+ * pass"). A plain object from a caller is never such a state.
+ */
+export function isParsedState(state: unknown): state is AnyState {
+  return typeof state === 'object' && state !== null && parsedStates.has(state);
 }

@@ -1,5 +1,9 @@
-import { inspect } from 'node:util';
 import { ValidationError } from './errors.js';
+import type { RecordJSON } from './wire/schemas.js';
+
+// Node prints an object through this symbol; using it by name keeps core free of `node:util`,
+// so it bundles for browsers and edge runtimes.
+const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
 
 /** A serialised state: any JSON object that carries its model's name. */
 export interface AnyState {
@@ -20,7 +24,7 @@ export interface StoreRecord {
   url: string | null;
 }
 
-/** The wire form of a ref (SPEC §5). */
+/** The wire form of a ref (docs/concepts.md, "Refs"). */
 export interface RefJSON<S extends AnyState = AnyState> {
   record: StoreRecord | null;
   guid: string | null;
@@ -117,7 +121,7 @@ export class Ref<S extends AnyState = AnyState> {
     ].join('\n');
   }
 
-  [inspect.custom](): string {
+  [inspectCustom](): string {
     return this.toString();
   }
 }
@@ -167,15 +171,68 @@ export function isRef(value: unknown): value is Ref {
   );
 }
 
-/** Creates a ref that carries `state` and has no record yet: `ref(Cat({ name: 'Snowball' }))`. */
+/** Where a record lives, for `ref(Model, { uid, store })`. */
+export interface RecordAddress {
+  /** The record's uid in its store. */
+  uid: string;
+  /** The store: its uid and optionally its name. */
+  store: { uid: string; name?: string | null };
+  /** The record's URL, if it has one. */
+  url?: string | null;
+  /** The record's guid, if known. */
+  guid?: string | null;
+}
+
+/** A model as `ref(Model, address)` needs it (any state model qualifies). */
+interface NamedModel<S extends AnyState> {
+  readonly modelName: string;
+  (...args: never[]): S;
+}
+
+/**
+ * Creates a ref. `ref(Cat({ name: 'Snowball' }))` carries a state and has no record yet (a put
+ * creates it); `ref(Cat, { uid, store })` points at an existing record of a store.
+ */
 export function ref<S extends AnyState>(
   state: S,
-  options: { guid?: string | null; record?: StoreRecord | null } = {},
+  options?: { guid?: string | null; record?: StoreRecord | null },
+): RefTo<S>;
+export function ref<S extends AnyState>(model: NamedModel<S>, address: RecordAddress): RefTo<S>;
+export function ref<S extends AnyState>(
+  source: S | NamedModel<S>,
+  options: { guid?: string | null; record?: StoreRecord | null } | RecordAddress = {},
 ): RefTo<S> {
+  if (typeof source === 'function') {
+    const address = options as RecordAddress;
+    if (typeof address?.uid !== 'string' || typeof address.store?.uid !== 'string') {
+      throw new ValidationError(
+        `ref(${source.modelName}, address) needs { uid, store: { uid } }, received ${JSON.stringify(address)}`,
+        { extra: { model: source.modelName } },
+      );
+    }
+    return new Ref<S>({
+      record: recordFromJSON(address),
+      guid: address.guid ?? null,
+      state: null,
+      state_model_name: source.modelName,
+    }) as RefTo<S>;
+  }
+  const given = options as { guid?: string | null; record?: StoreRecord | null };
   return new Ref<S>({
-    state,
-    state_model_name: state.model_name,
-    guid: options.guid ?? null,
-    record: options.record ?? null,
+    state: source,
+    state_model_name: source.model_name,
+    guid: given.guid ?? null,
+    record: given.record ?? null,
   }) as RefTo<S>;
+}
+
+/** The record of a ref from its JSON: absent names and an empty URL become null. */
+export function recordFromJSON(
+  record: Pick<RecordJSON, 'uid' | 'url'> & { store: { uid: string; name?: string | null } },
+): StoreRecord {
+  return {
+    store: { uid: record.store.uid, name: record.store.name ?? null },
+    uid: record.uid,
+    url: typeof record.url === 'string' && record.url !== '' ? record.url : null,
+  };
 }

@@ -1,7 +1,10 @@
-import { ValidationError } from './errors.js';
+import { unknownModel, ValidationError } from './errors.js';
 import type { AnyStateModel } from './model.js';
-import { unknownModel } from './model.js';
-import { type AnyState, isRef, Ref, type RefJSON, type RefTo, type StoreRecord } from './ref.js';
+import { type AnyState, isRef, Ref, type RefTo, recordFromJSON } from './ref.js';
+import { formatIssues, issuesJSON, refEnvelope } from './wire/schemas.js';
+
+const strictRef = refEnvelope('strict');
+const strippingRef = refEnvelope('strip');
 
 /** Options of `resolveState`. */
 export interface ResolveOptions {
@@ -71,47 +74,30 @@ export class ModelRegistry {
   /** Resolves a JSON ref (or a Ref) into a `Ref` whose state is validated by its model. */
   resolveRef(json: unknown, options: ResolveOptions = {}): RefTo {
     if (isRef(json)) return json as RefTo;
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-      throw new ValidationError(`A ref must be a JSON object, received ${JSON.stringify(json)}`);
+    const parsed = (options.unknownFields === 'strip' ? strippingRef : strictRef).safeParse(json);
+    if (!parsed.success) {
+      throw new ValidationError(`Invalid ref: ${formatIssues(parsed.error)}`, {
+        extra: { issues: issuesJSON(parsed.error) },
+      });
     }
-    const value = json as Partial<RefJSON> & Record<string, unknown>;
+    const value = parsed.data;
     const state = value.state ? this.resolveState(value.state, options) : null;
-    const stateModelName =
-      typeof value.state_model_name === 'string' ? value.state_model_name : state?.model_name;
-    if (!stateModelName)
-      throw new ValidationError('A ref must carry its state_model_name', { extra: { ref: json } });
-    if (!options.force) this.get(stateModelName);
+    if (!options.force) {
+      const declared = this.get(value.state_model_name);
+      if (state && !this.get(state.model_name).isSubModelOf(declared)) {
+        throw new ValidationError(
+          `A ref to a ${value.state_model_name} carries a ${state.model_name} state, which is not a ${value.state_model_name}`,
+          { extra: { model: value.state_model_name, state_model: state.model_name } },
+        );
+      }
+    }
     return new Ref({
-      record: parseRecord(value.record),
-      guid: parseGuid(value.guid),
+      record: value.record ? recordFromJSON(value.record) : null,
+      guid: value.guid ?? null,
       state,
-      state_model_name: stateModelName,
+      state_model_name: value.state_model_name,
     }) as RefTo;
   }
-}
-
-function parseGuid(guid: unknown): string | null {
-  if (guid === null || guid === undefined) return null;
-  if (typeof guid !== 'string')
-    throw new ValidationError(`A ref's guid must be a string, received ${JSON.stringify(guid)}`);
-  return guid;
-}
-
-function parseRecord(record: unknown): StoreRecord | null {
-  if (record === null || record === undefined) return null;
-  const value = record as { store?: { uid?: unknown; name?: unknown }; uid?: unknown; url?: unknown };
-  if (typeof value !== 'object' || typeof value.uid !== 'string' || typeof value.store?.uid !== 'string') {
-    throw new ValidationError(
-      `A ref's record must be {store: {uid, name}, uid, url}, received ${JSON.stringify(record)}`,
-    );
-  }
-  const name = value.store.name;
-  const url = value.url;
-  return {
-    store: { uid: value.store.uid, name: typeof name === 'string' ? name : null },
-    uid: value.uid,
-    url: typeof url === 'string' && url !== '' ? url : null,
-  };
 }
 
 /** The registry every model registers in unless told otherwise. */

@@ -1,9 +1,4 @@
+export { MAX_JSON_DEPTH } from './body.js';
 export { renderDocs } from './docs.js';
 export { buildOpenAPI, type JSONSchema, type OpenAPIDocument, type OpenAPIOperation } from './openapi.js';
-export {
-  type CorsOptions,
-  HonoAPI,
-  type HonoAPIOptions,
-  MAX_JSON_DEPTH,
-  type RunningServer,
-} from './server.js';
+export { type CorsOptions, HonoAPI, type HonoAPIOptions } from './server.js';

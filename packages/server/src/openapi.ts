@@ -1,18 +1,23 @@
 import type { AnyProtocol, ConsteliteAPI } from '@constelite/api';
-import type { AnyStateModel } from '@constelite/core';
-import { z } from 'zod';
 import {
-  errorSchema,
-  jobFetchBodySchema,
+  type AnyStateModel,
+  type FieldInfo,
+  fieldKinds,
+  refOfModelName,
+  unreachable,
+} from '@constelite/core';
+import {
+  type EndpointName,
+  endpointNames,
+  endpoints,
+  errorBodySchema,
   jobSchema,
-  loggerSchema,
-  queryBodySchema,
-  recordRefBodySchema,
+  loggerSelectionSchema,
   recordSchema,
-  refBodySchema,
   refSchema,
   storeSchema,
-} from './schemas.js';
+} from '@constelite/core/wire';
+import { z } from 'zod';
 
 /** A JSON Schema object as it appears in the OpenAPI document. */
 export type JSONSchema = Record<string, unknown>;
@@ -41,7 +46,31 @@ export interface OpenAPIOperation {
 
 const componentRef = (id: string): JSONSchema => ({ $ref: `#/components/schemas/${id}` });
 
-/** Builds the OpenAPI 3.1 document of `api` from the zod schemas of its wire bodies, models and protocols. */
+/** The component id of an endpoint's body: `store.put` → `StorePutBody`. */
+function bodyId(name: EndpointName): string {
+  return `${name
+    .split('.')
+    .map((part) => `${part[0]?.toUpperCase()}${part.slice(1)}`)
+    .join('')}Body`;
+}
+
+const conversion = {
+  target: 'draft-2020-12',
+  unrepresentable: 'any',
+  uri: (id: string) => `#/components/schemas/${id}`,
+  // A `refOf(Model)` schema is opaque to zod (it resolves refs at run time): document it as the Ref schema.
+  override: (context: { zodSchema: unknown; jsonSchema: JSONSchema }) => {
+    const name = refOfModelName(context.zodSchema as z.ZodType);
+    if (name === undefined) return;
+    for (const key of Object.keys(context.jsonSchema)) delete context.jsonSchema[key];
+    Object.assign(context.jsonSchema, { ...componentRef('Ref'), description: `A Ref to a ${name}` });
+  },
+} as const;
+
+/**
+ * Builds the OpenAPI 3.1 document of `api` from the endpoint table (`@constelite/core/wire`),
+ * the API's models and its protocols.
+ */
 export function buildOpenAPI(api: ConsteliteAPI, options: { auth: boolean }): OpenAPIDocument {
   const registry = z.registry<{ id: string; description?: string }>();
   registry.add(storeSchema, { id: 'Store' });
@@ -51,13 +80,17 @@ export function buildOpenAPI(api: ConsteliteAPI, options: { auth: boolean }): Op
     description:
       'A pointer to one record in one store, optionally carrying a state (validated by its model).',
   });
-  registry.add(loggerSchema, { id: 'LoggerSelection' });
+  registry.add(loggerSelectionSchema, { id: 'LoggerSelection' });
   registry.add(jobSchema, { id: 'Job' });
-  registry.add(errorSchema, { id: 'Error', description: 'Every error answer: a stable code and a message.' });
-  registry.add(refBodySchema, { id: 'RefBody' });
-  registry.add(recordRefBodySchema, { id: 'RecordRefBody' });
-  registry.add(queryBodySchema, { id: 'QueryBody' });
-  registry.add(jobFetchBodySchema, { id: 'JobFetchBody' });
+  registry.add(errorBodySchema, {
+    id: 'Error',
+    description: 'Every error answer: a stable code and a message.',
+  });
+  const exact = endpointNames.filter((name) => endpoints[name].match === 'exact');
+  for (const name of exact) {
+    // Endpoints that share a body schema share its component (the first name gives the id).
+    if (!registry.has(endpoints[name].body)) registry.add(endpoints[name].body, { id: bodyId(name) });
+  }
 
   const models = new Map<string, AnyStateModel>();
   for (const model of [...api.models, ...api.registry.all()]) models.set(model.modelName, model);
@@ -76,15 +109,14 @@ export function buildOpenAPI(api: ConsteliteAPI, options: { auth: boolean }): Op
         ...(definition.description ? { description: definition.description } : {}),
       });
     }
-    registry.add(z.object({ args: definition.args, logger: loggerSchema.nullish() }), { id: `${id}.body` });
+    registry.add(z.object({ args: definition.args, logger: loggerSelectionSchema.nullish() }), {
+      id: `${id}.body`,
+    });
   }
 
-  const converted = z.toJSONSchema(registry, {
-    target: 'draft-2020-12',
-    io: 'input',
-    unrepresentable: 'any',
-    uri: (id) => `#/components/schemas/${id}`,
-  }) as { schemas: Record<string, JSONSchema> };
+  const converted = z.toJSONSchema(registry, { ...conversion, io: 'input' }) as {
+    schemas: Record<string, JSONSchema>;
+  };
   const schemas: Record<string, JSONSchema> = {};
   for (const [id, schema] of Object.entries(converted.schemas)) {
     const { $schema: _schema, $id: _id, ...rest } = schema;
@@ -108,77 +140,35 @@ export function buildOpenAPI(api: ConsteliteAPI, options: { auth: boolean }): Op
       },
     };
   };
-  const refList: JSONSchema = { type: 'array', items: componentRef('Ref') };
-  add(
-    '/store/put',
-    {
-      operationId: 'store_put',
-      summary: 'Create a record, or overwrite the given fields of one',
-      tags: ['store'],
-    },
-    componentRef('RefBody'),
-    componentRef('Ref'),
-  );
-  add(
-    '/store/get',
-    { operationId: 'store_get', summary: "Read a record's full state", tags: ['store'] },
-    componentRef('RefBody'),
-    componentRef('Ref'),
-  );
-  add(
-    '/store/patch',
-    {
-      operationId: 'store_patch',
-      summary: 'Overwrite static fields, append dynamic points and members',
-      tags: ['store'],
-    },
-    componentRef('RecordRefBody'),
-    componentRef('Ref'),
-  );
-  add(
-    '/store/delete',
-    {
-      operationId: 'store_delete',
-      summary: 'Delete a record, its composition members and links to it',
-      tags: ['store'],
-    },
-    componentRef('RecordRefBody'),
-    { type: 'null' },
-  );
-  add(
-    '/store/query',
-    {
-      operationId: 'store_query',
-      summary: 'Refs to the records of a model whose static fields equal the given values',
-      tags: ['store'],
-    },
-    componentRef('QueryBody'),
-    refList,
-  );
-  add(
-    '/jobs/fetch',
-    { operationId: 'jobs_fetch', summary: 'The current status, result or error of a job', tags: ['jobs'] },
-    componentRef('JobFetchBody'),
-    componentRef('Job'),
-  );
+  for (const name of exact) {
+    const endpoint = endpoints[name];
+    add(
+      endpoint.path,
+      { operationId: name.replace('.', '_'), summary: endpoint.summary, tags: [endpoint.tag] },
+      componentRef(registry.get(endpoint.body)?.id ?? bodyId(name)),
+      resultSchema(endpoint.result),
+    );
+  }
+  const run = endpoints['protocols.run'];
+  const start = endpoints['jobs.start'];
   for (const [path, definition] of api.protocols) {
     const id = protocolIds.get(path) ?? path;
     const body = componentRef(`${id}.body`);
     const description = definition.description ? { description: definition.description } : {};
     add(
-      `/protocols/${path}`,
-      { operationId: `protocols.${path}`, summary: definition.name, tags: ['protocols'], ...description },
+      `${run.path}${path}`,
+      { operationId: `protocols.${path}`, summary: definition.name, tags: [run.tag], ...description },
       body,
       returnSchema(definition, models),
     );
-    // `/jobs/fetch` is the job poll endpoint; a protocol slugged `fetch` runs only synchronously.
-    if (path === 'fetch') continue;
+    // An exact endpoint such as `/jobs/fetch` wins over a protocol of that slug, which then runs only synchronously.
+    if (exact.some((name) => endpoints[name].path === `${start.path}${path}`)) continue;
     add(
-      `/jobs/${path}`,
+      `${start.path}${path}`,
       {
         operationId: `jobs.${path}`,
         summary: `${definition.name} (as a background job)`,
-        tags: ['jobs'],
+        tags: [start.tag],
         ...description,
       },
       body,
@@ -210,13 +200,21 @@ function responses(result: JSONSchema, auth: boolean): OpenAPIOperation['respons
   return {
     '201': { description: 'Success', content: { 'application/json': { schema: result } } },
     '400': error(
-      'The request was wrong: malformed JSON, schema violation, unknown store/model/logger/job, missing record',
+      'The request was wrong: malformed JSON, schema violation, body too large, unknown store/model/logger/job, missing record',
     ),
     ...(auth ? { '401': error('Missing or wrong bearer token') } : {}),
     '404': error('Unknown route or protocol'),
-    '413': error('Request body too large'),
     '500': error('Server fault, or a protocol that threw'),
   };
+}
+
+/** The JSON schema of an endpoint's answer: the Ref, Job and Error components by reference. */
+function resultSchema(schema: z.ZodType): JSONSchema {
+  if (schema === refSchema) return componentRef('Ref');
+  if (schema === jobSchema) return componentRef('Job');
+  const element = (schema as { element?: unknown }).element;
+  if (element === refSchema) return { type: 'array', items: componentRef('Ref') };
+  return strip(z.toJSONSchema(schema, { ...conversion, io: 'output' }));
 }
 
 function returnSchema(definition: AnyProtocol, models: Map<string, AnyStateModel>): JSONSchema {
@@ -226,48 +224,48 @@ function returnSchema(definition: AnyProtocol, models: Map<string, AnyStateModel
     }
   }
   if (definition.returns instanceof z.ZodVoid) return { type: 'null' };
-  return strip(
-    z.toJSONSchema(definition.returns, { target: 'draft-2020-12', io: 'output', unrepresentable: 'any' }),
-  );
+  return strip(z.toJSONSchema(definition.returns, { ...conversion, io: 'output' }));
 }
 
 function modelSchema(model: AnyStateModel): JSONSchema {
   const properties: Record<string, JSONSchema> = { model_name: { const: model.modelName } };
-  for (const [field, info] of Object.entries(model.fields)) {
-    switch (info.kind) {
-      case 'static':
-      case 'dynamic':
-        properties[field] = {
-          ...strip(
-            z.toJSONSchema(info.schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }),
-          ),
-          ...(info.kind === 'dynamic'
-            ? { description: 'A time series: PUT replaces it, PATCH appends points' }
-            : {}),
-        };
-        break;
-      case 'backref':
-        properties[field] = {
-          type: 'array',
-          items: componentRef('Ref'),
-          readOnly: true,
-          description: `Backref of ${safeName(info.target)}.${info.field} (kept by the store; writes are ignored)`,
-        };
-        break;
-      default:
-        properties[field] = {
-          type: 'array',
-          items: componentRef('Ref'),
-          description: `${info.kind[0]?.toUpperCase()}${info.kind.slice(1)} of ${safeName(info.target)}`,
-        };
-    }
-  }
+  for (const [field, info] of Object.entries(model.fields)) properties[field] = fieldSchema(info);
   return {
     type: 'object',
     description: `State of ${model.modelName}${model.parent ? ` (extends ${model.parent.modelName})` : ''}; every field is optional and null means "not given".`,
     properties,
     required: ['model_name'],
   };
+}
+
+/** The JSON schema of one field, by kind; the description is the kind's rule from core's table. */
+function fieldSchema(info: FieldInfo): JSONSchema {
+  switch (info.kind) {
+    case 'static':
+      return strip(z.toJSONSchema(info.schema, { ...conversion, io: 'input' }));
+    case 'dynamic':
+      return {
+        ...strip(z.toJSONSchema(info.schema, { ...conversion, io: 'input' })),
+        description: fieldKinds.dynamic.summary,
+      };
+    case 'backref':
+      return {
+        type: 'array',
+        items: componentRef('Ref'),
+        readOnly: true,
+        description: `Backref of ${safeName(info.target)}.${info.field}: ${fieldKinds.backref.summary}`,
+      };
+    case 'association':
+    case 'aggregation':
+    case 'composition':
+      return {
+        type: 'array',
+        items: componentRef('Ref'),
+        description: `${info.kind[0]?.toUpperCase()}${info.kind.slice(1)} of ${safeName(info.target)}: ${fieldKinds[info.kind].summary}`,
+      };
+    default:
+      return unreachable(info, 'field kind');
+  }
 }
 
 function safeName(target: () => AnyStateModel): string {

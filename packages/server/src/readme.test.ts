@@ -4,6 +4,7 @@ import { MemoryStore } from '@constelite/memory-store';
 import { expect, it } from 'vitest';
 import { z } from 'zod';
 import { HonoAPI } from './index.js';
+import { run } from './node.js';
 
 // The README's usage example, kept runnable so that the README cannot drift from the code.
 it('the README usage example runs as written (on an ephemeral port)', async () => {
@@ -16,7 +17,7 @@ it('the README usage example runs as written (on an ephemeral port)', async () =
   api.discoverProtocols({ hello_world });
   api.discoverModels({ Cat });
   const app = api.generateApp();
-  const server = await api.run('localhost', 0);
+  const server = await run(api, 'localhost', 0);
   try {
     const response = await app.request('/protocols/hello_world', {
       method: 'POST',

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunningServer } from './index.js';
+import { type RunningServer, run } from './node.js';
 import { Cat, makeAPI, newRef, STORE_UID } from './test-fixtures.js';
 
 let running: RunningServer | null = null;
@@ -11,7 +11,7 @@ afterEach(async () => {
 
 async function start() {
   const made = makeAPI();
-  running = await made.api.run('127.0.0.1', 0);
+  running = await run(made.api, '127.0.0.1', 0);
   return { ...made, url: running.url, server: running };
 }
 

@@ -366,16 +366,18 @@ describe('auth', () => {
 });
 
 describe('limits and CORS', () => {
-  it('a body over the limit is 413 PAYLOAD_TOO_LARGE and changes nothing', async () => {
+  it('a body over the limit is 400 PAYLOAD_TOO_LARGE naming the limit (the Python client shows detail only for 400 and 500) and changes nothing', async () => {
     const { app, store } = makeAPI({ bodyLimit: 1000 });
     const big = { ref: newRef({ model_name: 'Cat', name: 'x'.repeat(2000) }), store };
     const response = await post(app, '/store/put', big);
-    expect(response.status).toBe(413);
-    expectError(await response.json(), 'PAYLOAD_TOO_LARGE', 413);
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { extra: { error_message: string } };
+    expectError(body, 'PAYLOAD_TOO_LARGE', 400);
+    expect(body.extra.error_message).toContain('1000 bytes');
     expect(await store.query({ model: Cat })).toHaveLength(0);
   });
 
-  it('a streamed body over the limit (no Content-Length) is 413 too', async () => {
+  it('a streamed body over the limit (no Content-Length) is 400 PAYLOAD_TOO_LARGE too', async () => {
     const { app } = makeAPI({ bodyLimit: 1000 });
     const chunk = new TextEncoder().encode(
       JSON.stringify({ ref: newRef({ model_name: 'Cat', name: 'x'.repeat(2000) }), store }),
@@ -391,7 +393,8 @@ describe('limits and CORS', () => {
       body: stream,
       duplex: 'half',
     } as RequestInit);
-    expect(response.status).toBe(413);
+    expect(response.status).toBe(400);
+    expectError(await response.json(), 'PAYLOAD_TOO_LARGE', 400);
   });
 
   it('CORS is off by default: no Access-Control-Allow-Origin header', async () => {

@@ -1,0 +1,168 @@
+import { z } from 'zod';
+
+/**
+ * The zod schemas of every object on the wire (docs/concepts.md, "The wire protocol"). They
+ * are the one definition of the JSON shapes: the API validates request bodies with them, the
+ * server's OpenAPI document is generated from them and the client checks answers with them.
+ * Envelopes reject unknown keys (a misspelt member is an error, never a silent no-op); a
+ * state inside a ref is left to the model its `model_name` names.
+ */
+
+/** A version-4 UUID, the form of store uids, guids and job uids (what the Python client requires). */
+export const uuid4Schema = z.uuidv4();
+
+/**
+ * A record uid: any non-empty string without control characters (stores other than ours may
+ * use their own ids), at most 256 characters.
+ */
+export const recordUidSchema = z
+  .string()
+  .min(1, 'a record uid cannot be empty')
+  .max(256)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'a record uid cannot contain control characters')
+  .refine((uid) => uid.trim() === uid, 'a record uid cannot start or end with white space');
+
+type EnvelopeMode = 'strict' | 'strip';
+
+function envelope<S extends z.ZodRawShape>(shape: S, mode: EnvelopeMode) {
+  return mode === 'strict' ? z.strictObject(shape) : z.object(shape);
+}
+
+/** A store as a request or record names it. `model_name` is what the Python client's base model adds. */
+function storeEnvelope(mode: EnvelopeMode) {
+  return envelope({ uid: z.string(), name: z.string().nullish(), model_name: z.string().nullish() }, mode);
+}
+
+/** Where a record lives: its store, its uid there and an optional URL. */
+function recordEnvelope(mode: EnvelopeMode) {
+  return envelope(
+    {
+      store: storeEnvelope(mode),
+      uid: recordUidSchema,
+      url: z.string().nullish(),
+      model_name: z.string().nullish(),
+    },
+    mode,
+  );
+}
+
+/** A state on the wire: any JSON object with its model's name, validated by that model. */
+export const stateSchema = z.looseObject({ model_name: z.string() });
+
+/**
+ * The ref envelope. `strict` (requests) rejects unknown keys; `strip` (a client reading the
+ * answers of a newer server) drops them.
+ */
+export function refEnvelope(mode: EnvelopeMode) {
+  return envelope(
+    {
+      record: recordEnvelope(mode).nullish(),
+      guid: uuid4Schema.nullish(),
+      state: stateSchema.nullish(),
+      state_model_name: z.string(),
+      model_name: z.literal('Ref').optional(),
+    },
+    mode,
+  );
+}
+
+/** A store as a request or record names it. */
+export const storeSchema = storeEnvelope('strict');
+/** Where a record lives. */
+export const recordSchema = recordEnvelope('strict');
+/** A ref on the wire: a pointer to a record, a guid, or a state to create. */
+export const refSchema = refEnvelope('strict');
+
+/** Which logger of the API a protocol call logs to, and with which bound fields. */
+export const loggerSelectionSchema = z.strictObject({
+  logger_name: z.string(),
+  logger_kwargs: z.record(z.string(), z.unknown()).nullish(),
+});
+
+/** `/store/put`, `/store/get`, `/store/patch`, `/store/delete`: a ref and, for a ref without record, its store. */
+export const refBodySchema = z.strictObject({ ref: refSchema, store: storeSchema.nullish() });
+
+/** `/store/query`: the Python client's query (`property_values` compared for equality). */
+export const queryBodySchema = z.strictObject({
+  query: z.strictObject({ property_values: z.record(z.string(), z.unknown()).nullish() }).nullish(),
+  model_name: z.string(),
+  store: storeSchema,
+  include_states: z.boolean().nullish(),
+});
+
+/** `/protocols/<path>` and `/jobs/<path>`: the protocol's arguments (validated by the protocol) and a logger. */
+export const protocolBodySchema = z.strictObject({
+  args: z.record(z.string(), z.unknown()).nullish(),
+  logger: loggerSelectionSchema.nullish(),
+});
+
+/** The three statuses a Python client knows. */
+export const jobStatusSchema = z.enum(['submitted', 'success', 'failed']);
+
+/** A protocol run in the background, as it travels on the wire. */
+export const jobSchema = z.looseObject({
+  model_name: z.literal('Job'),
+  uid: z.string(),
+  status: jobStatusSchema,
+  result: z.unknown(),
+  error: z.string().nullable(),
+});
+
+/** `/jobs/fetch`: the job as the client holds it, or its uid. */
+export const jobFetchBodySchema = z.strictObject({
+  job: z.union([z.looseObject({ uid: z.string() }), z.string()]),
+});
+
+/** Every error answer: an RFC 9457 problem body with a stable code. */
+export const errorBodySchema = z.object({
+  detail: z.string(),
+  code: z.string(),
+  status: z.number().int().optional(),
+  extra: z.looseObject({ error_message: z.string(), traceback: z.string().optional() }),
+});
+
+export type StoreJSON = z.output<typeof storeSchema>;
+export type RecordJSON = z.output<typeof recordSchema>;
+export type RefWire = z.output<typeof refSchema>;
+export type LoggerSelection = z.output<typeof loggerSelectionSchema>;
+export type RefBody = z.output<typeof refBodySchema>;
+export type QueryBody = z.output<typeof queryBodySchema>;
+export type ProtocolBody = z.output<typeof protocolBodySchema>;
+export type JobStatus = z.output<typeof jobStatusSchema>;
+export type JobFetchBody = z.output<typeof jobFetchBodySchema>;
+export type ErrorBodyJSON = z.output<typeof errorBodySchema>;
+
+/** The JSON of a job. `status` stays one of the three Python statuses; the other members say more. */
+export interface JobJSON<R = unknown> {
+  model_name: 'Job';
+  /** A version-4 UUID. */
+  uid: string;
+  status: JobStatus;
+  /** The protocol's JSON-ready result once `status` is `success`; otherwise null. */
+  result: R | null;
+  /** What went wrong once `status` is `failed`; otherwise null. */
+  error: string | null;
+  [member: string]: unknown;
+}
+
+/** Formats zod issues as one line: `field 'a.b': message; ...`. */
+export function formatIssues(error: {
+  issues: readonly { path: readonly PropertyKey[]; message: string }[];
+}): string {
+  return error.issues
+    .map((issue) =>
+      issue.path.length ? `field '${issue.path.map(String).join('.')}': ${issue.message}` : issue.message,
+    )
+    .join('; ');
+}
+
+/** The issues of a zod error as plain JSON, for the `extra.issues` member of an error body. */
+export function issuesJSON(error: {
+  issues: readonly { path: readonly PropertyKey[]; message: string }[];
+}): { path: (string | number)[]; message: string }[] {
+  return error.issues.map(({ path, message }) => ({
+    path: path.map((segment) => (typeof segment === 'number' ? segment : String(segment))),
+    message,
+  }));
+}
