@@ -15,6 +15,8 @@ import {
   loggerSelectionSchema,
   recordSchema,
   refSchema,
+  stateJSONSchema,
+  stateSchema,
   storeSchema,
 } from '@constelite/core/wire';
 import { z } from 'zod';
@@ -60,6 +62,10 @@ const conversion = {
   uri: (id: string) => `#/components/schemas/${id}`,
   // A `refOf(Model)` schema is opaque to zod (it resolves refs at run time): document it as the Ref schema.
   override: (context: { zodSchema: unknown; jsonSchema: JSONSchema }) => {
+    if (context.zodSchema === stateSchema) {
+      Object.assign(context.jsonSchema, stateJSONSchema);
+      return;
+    }
     const name = refOfModelName(context.zodSchema as z.ZodType);
     if (name === undefined) return;
     for (const key of Object.keys(context.jsonSchema)) delete context.jsonSchema[key];

@@ -37,6 +37,7 @@ export {
   refEnvelope,
   refSchema,
   type StoreJSON,
+  stateJSONSchema,
   stateSchema,
   storeSchema,
   uuid4Schema,

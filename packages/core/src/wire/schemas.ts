@@ -47,8 +47,28 @@ function recordEnvelope(mode: EnvelopeMode) {
   );
 }
 
-/** A state on the wire: any JSON object with its model's name, validated by that model. */
-export const stateSchema = z.looseObject({ model_name: z.string() });
+/**
+ * A state on the wire: any JSON object with its model's name, validated by that model. It is
+ * checked, never copied: a copy would turn a `__proto__` key into the copy's prototype and so
+ * drop it before the model could reject it (docs/concepts.md, "Hostile input").
+ */
+export const stateSchema = z.custom<{ model_name: string; [field: string]: unknown }>(
+  (value) =>
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    typeof (value as { model_name?: unknown }).model_name === 'string',
+  { message: 'a state must be a JSON object with a string model_name' },
+);
+
+/** The JSON schema the API reference shows for `stateSchema` (zod cannot derive it from a custom check). */
+export const stateJSONSchema = {
+  type: 'object',
+  properties: { model_name: { type: 'string' } },
+  required: ['model_name'],
+  additionalProperties: true,
+  description: 'A state: its fields, validated by the model that model_name names',
+} as const;
 
 /**
  * The ref envelope. `strict` (requests) rejects unknown keys; `strip` (a client reading the
