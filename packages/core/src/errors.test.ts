@@ -71,3 +71,20 @@ describe('errors', () => {
     }
   });
 });
+
+describe('one copy of core', () => {
+  it('a second copy of @constelite/core loaded from another place fails with DUPLICATE_PACKAGE saying what to do', async () => {
+    const { claimSingleCopy } = await import('./copies.js');
+    const scope = {};
+    claimSingleCopy('file:///app/node_modules/@constelite/core/dist/registry.js', scope);
+    claimSingleCopy('file:///app/node_modules/@constelite/core/dist/registry.js', scope);
+    let error: unknown;
+    try {
+      claimSingleCopy('file:///app/node_modules/other/node_modules/@constelite/core/dist/registry.js', scope);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isConsteliteError(error, 'DUPLICATE_PACKAGE')).toBe(true);
+    expect((error as Error).message).toMatch(/peer dependency.*dedupe/);
+  });
+});

@@ -36,6 +36,7 @@ export const errorTable = {
   JOB_TIMEOUT: { status: 0, name: 'JobTimeoutError', detail: 'Job timeout' },
   INVALID_RESPONSE: { status: 502, name: 'InvalidResponseError', detail: 'Invalid response' },
   HTTP_ERROR: { status: 0, name: 'HttpError', detail: 'HTTP error' },
+  DUPLICATE_PACKAGE: { status: 500, name: 'DuplicatePackageError', detail: 'Duplicate package' },
 } as const satisfies Record<string, { status: number; name: string; detail: string }>;
 
 /** Every stable error code Constelite produces. */
@@ -141,6 +142,8 @@ export class JobTimeoutError extends defineError('JOB_TIMEOUT') {}
 export class InvalidResponseError extends defineError('INVALID_RESPONSE') {}
 /** An HTTP answer that carries no Constelite error body (a proxy's page, for instance). */
 export class HttpError extends defineError('HTTP_ERROR') {}
+/** Two copies of a Constelite package that must be loaded once (core) are loaded. */
+export class DuplicatePackageError extends defineError('DUPLICATE_PACKAGE') {}
 
 type ErrorClass = new (message: string, options?: ConsteliteErrorOptions) => ConsteliteError;
 
@@ -168,6 +171,7 @@ const errorClasses: Record<ErrorCode, ErrorClass> = {
   JOB_TIMEOUT: JobTimeoutError,
   INVALID_RESPONSE: InvalidResponseError,
   HTTP_ERROR: HttpError,
+  DUPLICATE_PACKAGE: DuplicatePackageError,
 };
 
 /** True when `error` is a Constelite error (optionally with the given code), whichever copy of core made it. */

@@ -1,3 +1,4 @@
+import { claimSingleCopy } from './copies.js';
 import { unknownModel, ValidationError } from './errors.js';
 import type { AnyStateModel } from './model.js';
 import { type AnyState, isRef, Ref, type RefTo, recordFromJSON } from './ref.js';
@@ -99,6 +100,8 @@ export class ModelRegistry {
     }) as RefTo;
   }
 }
+
+claimSingleCopy(import.meta.url);
 
 /** The registry every model registers in unless told otherwise. */
 export const defaultRegistry = new ModelRegistry();
