@@ -1,5 +1,5 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 
@@ -15,12 +15,25 @@ export interface RunningServer {
 export interface ServeNodeOptions {
   /** Where a failure to close is reported. Default: `console.error`. */
   onCloseError?: (message: string) => void;
+  /**
+   * On close, how long a kept-alive connection may stay idle before it is closed, in
+   * milliseconds: a request the client sends on it meanwhile is still answered (with
+   * `Connection: close`) instead of being reset. Default: 1000.
+   */
+  drainMs?: number;
+  /**
+   * A connection on which nothing is read or written for this long is dropped, in milliseconds:
+   * a client that stops reading an answer cannot pin its memory. Default: 30 000; 0 disables.
+   */
+  stallTimeoutMs?: number;
 }
 
 /**
  * Serves a Hono app on Node at `host:port` (port 0 picks a free one). SIGINT and SIGTERM close
- * the server gracefully: no new connections, in-flight requests finish, then the signal's
- * default action runs (unless the application listens for it too).
+ * the server gracefully: no new connections; every request the server has received is
+ * answered (also one arriving on a kept-alive connection during the close); idle connections
+ * close after `drainMs`; then the signal's default action runs (unless the application
+ * listens for it too).
  */
 export async function serveNode(
   app: Pick<Hono, 'fetch'>,
@@ -28,9 +41,26 @@ export async function serveNode(
   port: number,
   options: ServeNodeOptions = {},
 ): Promise<RunningServer> {
+  const drainMs = options.drainMs ?? 1000;
   const server = await new Promise<Server>((resolve, reject) => {
     const created = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(created as Server));
     created.once('error', reject);
+  });
+  server.timeout = options.stallTimeoutMs ?? 30_000;
+  // Which connections are answering a request, and since when the others are idle.
+  const sockets = new Map<Socket, { busy: number; idleSince: number }>();
+  server.on('connection', (socket: Socket) => {
+    sockets.set(socket, { busy: 0, idleSince: Date.now() });
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const state = sockets.get(request.socket);
+    if (!state) return;
+    state.busy++;
+    response.once('close', () => {
+      state.busy--;
+      state.idleSince = Date.now();
+    });
   });
   const { port: actual } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
@@ -41,14 +71,23 @@ export async function serveNode(
       process.off('SIGTERM', onSignal);
       // Requests still arriving on kept-alive sockets are answered, then their socket closes.
       server.on('request', (_request, response) => response.setHeader('Connection', 'close'));
-      // Sockets of in-flight requests turn idle once answered: close them then, not at the keep-alive timeout.
-      const sweep = setInterval(() => server.closeIdleConnections(), 25);
+      // Node's close() drops idle kept-alive connections at once, resetting a request the
+      // client may be sending on one at that moment; they are closed below once idle for drainMs.
+      server.closeIdleConnections = () => {};
+      const sweep = setInterval(
+        () => {
+          const now = Date.now();
+          for (const [socket, state] of sockets) {
+            if (state.busy === 0 && now - state.idleSince >= drainMs) socket.end();
+          }
+        },
+        Math.max(5, Math.min(50, drainMs / 4)),
+      );
       server.close((error) => {
         clearInterval(sweep);
         if (error) reject(error);
         else resolve();
       });
-      server.closeIdleConnections();
     });
     return closed;
   };

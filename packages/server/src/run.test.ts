@@ -1,3 +1,4 @@
+import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningServer, run } from './node.js';
@@ -83,5 +84,55 @@ describe('run(host, port) on Node', () => {
     await server.close();
     expect(process.listenerCount('SIGTERM')).toBe(before);
     running = null;
+  });
+
+  it('close() with puts in flight on keep-alive connections answers every request it received: no reset, every 201 applied', async () => {
+    const { url, server, store } = await start();
+    const { hostname, port } = new URL(url);
+    const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+    const outcomes: string[] = [];
+    let sent = 0;
+    let closing: Promise<void> | null = null;
+    const putOnce = (name: string) =>
+      new Promise<string>((resolve) => {
+        const body = JSON.stringify({ ref: newRef({ model_name: 'Cat', name }), store: { uid: STORE_UID } });
+        const call = request(
+          {
+            host: hostname,
+            port,
+            path: '/store/put',
+            method: 'POST',
+            agent,
+            headers: { 'content-length': Buffer.byteLength(body) },
+          },
+          (response) => {
+            response.resume();
+            response.on('end', () => resolve(String(response.statusCode)));
+            response.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+          },
+        );
+        call.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+        call.end(body);
+      });
+    const worker = async (id: number) => {
+      // Bounded: each worker stops at its first refusal or after 400 puts.
+      for (let i = 0; i < 400; i++) {
+        sent++;
+        if (sent === 200) closing = server.close();
+        const outcome = await putOnce(`cat ${id}-${i}`);
+        outcomes.push(outcome);
+        if (outcome !== '201') break;
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, (_, id) => worker(id)));
+    await closing;
+    agent.destroy();
+    running = null;
+    const answered = outcomes.filter((outcome) => outcome === '201').length;
+    const failures = outcomes.filter((outcome) => outcome !== '201');
+    expect(answered).toBeGreaterThanOrEqual(190);
+    // A request that reached the server is answered; after the close a new connection is refused.
+    expect(failures.filter((failure) => failure !== 'ECONNREFUSED')).toEqual([]);
+    expect(await store.query({ model: Cat })).toHaveLength(answered);
   });
 });

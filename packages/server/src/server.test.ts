@@ -259,13 +259,18 @@ describe('protocol endpoints', () => {
     expect(body.extra.traceback).toContain('Error: the cat sat on the keyboard');
   });
 
-  it('in production a 500 answer carries no traceback', async () => {
-    const { app } = makeAPI({ production: true });
-    const body = (await (await post(app, '/protocols/explode', { args: {}, logger: null })).json()) as {
-      extra: Json;
-    };
+  it('in production a 500 answer carries the code, a generic message and a request id only; the details go to the log under that id', async () => {
+    const { app, lines } = makeAPI({ production: true });
+    const response = await post(app, '/protocols/explode', { args: {}, logger: null });
+    const body = (await response.json()) as { code: string; extra: Json };
+    expect(body.code).toBe('PROTOCOL_FAILED');
     expect(body.extra.traceback).toBeUndefined();
-    expect(body.extra.error_message).toContain('the cat sat on the keyboard');
+    expect(JSON.stringify(body)).not.toContain('the cat sat on the keyboard');
+    const requestId = body.extra.request_id as string;
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.headers.get('x-request-id')).toBe(requestId);
+    expect(body.extra.error_message).toContain(requestId);
+    expect(lines.some((line) => line.includes('the cat sat on the keyboard'))).toBe(true);
   });
 
   it('an unknown protocol path is 404 UNKNOWN_PROTOCOL', async () => {

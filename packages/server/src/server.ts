@@ -70,10 +70,22 @@ export class HonoAPI extends ConsteliteAPI {
 
     app.onError((error, c) => {
       const failure = toConsteliteError(error, `${c.req.method} ${c.req.path}`);
-      const body: ErrorBody = failure.toJSON();
-      if (production) delete body.extra.traceback;
+      let body: ErrorBody = failure.toJSON();
       if (failure.status >= 500) {
-        this.getLogger().error(failure.message, { code: failure.code, path: c.req.path });
+        const requestId = crypto.randomUUID();
+        this.getLogger().error(failure.message, {
+          code: failure.code,
+          path: c.req.path,
+          request_id: requestId,
+          ...failure.extra,
+        });
+        c.header('X-Request-Id', requestId);
+        // A server fault's message may name hosts, files, schemas or SQL: in production it stays in the log.
+        body = production
+          ? serverFaultBody(failure, requestId)
+          : { ...body, extra: { ...body.extra, request_id: requestId } };
+      } else if (production) {
+        delete body.extra.traceback;
       }
       return c.json(body, failure.status as ContentfulStatusCode);
     });
@@ -130,6 +142,22 @@ export class HonoAPI extends ConsteliteAPI {
       return created(c, result);
     });
   }
+}
+
+/** What a client sees of a server fault in production: the code, a generic message and the request id. */
+function serverFaultBody(failure: ConsteliteError, requestId: string): ErrorBody {
+  return {
+    detail: failure.detail,
+    code: failure.code,
+    status: failure.status,
+    extra: {
+      error_message: `${failure.detail}: the server logged the details under request id ${requestId}`,
+      request_id: requestId,
+      // Which protocol failed is the caller's own information, and so is the code of the cause.
+      ...(typeof failure.extra.protocol === 'string' ? { protocol: failure.extra.protocol } : {}),
+      ...(typeof failure.extra.cause_code === 'string' ? { cause_code: failure.extra.cause_code } : {}),
+    },
+  };
 }
 
 function created(c: Context, value: unknown): Response {
