@@ -1,8 +1,25 @@
-import { isConsteliteError, Ref } from '@constelite/core';
-import { describe, expect, it } from 'vitest';
-import { inProcessClient, testApi } from './helpers.js';
+import { isConsteliteError, Ref, type RefTo, ref } from '@constelite/core';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { Cat, type Human } from '../src/models.js';
+import { inProcessClient, store, testApi } from './helpers.js';
 
 describe('protocols through the client', () => {
+  it('a protocol taking a Cat ref answers a typed Human ref; twice leaves one carer; a ref of another model is refused', async () => {
+    const client = inProcessClient(testApi().api);
+    const cat = await client.store.put({ ref: ref(Cat({ name: 'Snowball' })), store });
+    const carer = await client.protocols.give_cat_a_carer({ cat, carer_name: 'Ann' });
+    expectTypeOf(carer).toEqualTypeOf<RefTo<Human>>();
+    expect(carer.state_model_name).toBe('Human');
+    await client.protocols.give_cat_a_carer({ cat, carer_name: 'Ann' });
+    const got = await client.store.get({ ref: cat });
+    expect(got.carer?.map((r) => r.uid)).toEqual([carer.uid]);
+    const wrong = await client.protocols
+      .give_cat_a_carer({ cat: carer as never, carer_name: 'Bob' })
+      .catch((e: unknown) => e);
+    expect(wrong).toMatchObject({ code: 'VALIDATION_FAILED', status: 400 });
+    expect((wrong as Error).message).toContain("field 'cat'");
+  });
+
   it('a protocol call answers its result: a number as it is, a state model as a Ref', async () => {
     const client = inProcessClient(testApi().api);
     expect(await client.protocols.test.add({ a: 2, b: 3 })).toBe(5);
