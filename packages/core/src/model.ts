@@ -9,6 +9,7 @@ import {
   type TimeSeries,
   unreachable,
 } from './fields.js';
+import { assertJSONForm, type Decoder, jsonDecoder } from './json-form.js';
 import { type AnyState, isRef, Ref, type RefJSON, type RefTo, recordFromJSON } from './ref.js';
 import { defaultRegistry, type ModelRegistry } from './registry.js';
 import { formatIssues, issuesJSON, refSchema } from './wire/schemas.js';
@@ -71,6 +72,11 @@ export interface StateModel<N extends string = string, S extends Shape = Shape> 
    * model and field. Unknown fields are an error unless `unknownFields: 'strip'` drops them.
    */
   parse(input: unknown, options?: ParseOptions): State<N, S>;
+  /**
+   * Turns the JSON form of a state (as a store keeps it and a wire carries it) into its values,
+   * without validating: dates come back as `Date`s (docs/concepts.md, "Models and states").
+   */
+  fromJSON(json: Record<string, unknown>): State<N, S>;
   /** A sub-model named `name` with the fields of this model plus `shape`. */
   extend<N2 extends string, E extends Shape>(name: N2, shape: E): StateModel<N2, Extended<S, E>>;
   /** True when this model is `other` or extends it. */
@@ -171,11 +177,17 @@ export function stateModel<N extends string, S extends Shape>(
   const registry = options.registry ?? options.parent?.registry ?? defaultRegistry;
   const parent = options.parent ?? null;
   const fields: Record<string, FieldInfo> = {};
+  const decoders: [string, Decoder][] = [];
   const objectShape: Record<string, z.ZodType> = { model_name: z.string().optional() };
   for (const [field, definition] of Object.entries(shape)) {
     if (field === 'model_name')
       throw new ValidationError(`Model ${name} cannot define a field named 'model_name'`);
     const info = fieldInfo(definition);
+    if (info.kind === 'static' || info.kind === 'dynamic') {
+      assertJSONForm(info.schema, name, field);
+      const decode = jsonDecoder(info.schema);
+      if (decode) decoders.push([field, decode]);
+    }
     fields[field] = info;
     objectShape[field] = fieldSchema(info, registry).nullish();
   }
@@ -234,6 +246,7 @@ export function stateModel<N extends string, S extends Shape>(
         };
       }
       given = dropUnknownNulls(given as Record<string, unknown>, objectShape);
+      if (decoders.length > 0) given = fromJSON(given as Record<string, unknown>);
     }
     const objectSchema = options.unknownFields === 'strip' ? strippingSchema : strictSchema;
     const result = objectSchema.safeParse(given);
@@ -256,6 +269,17 @@ export function stateModel<N extends string, S extends Shape>(
     return result.data;
   }
 
+  function fromJSON(json: Record<string, unknown>): State<N, S> {
+    if (decoders.length === 0) return json as State<N, S>;
+    let out: Record<string, unknown> | null = null;
+    for (const [field, decode] of decoders) {
+      if (!Object.hasOwn(json, field) || json[field] === null || json[field] === undefined) continue;
+      out ??= { ...json };
+      out[field] = decode(json[field]);
+    }
+    return (out ?? json) as State<N, S>;
+  }
+
   const model = ((input?: StateInput<S>) => parse(input ?? {})) as StateModel<N, S>;
   Object.defineProperty(model, 'name', { value: name });
   Object.assign(model, {
@@ -266,6 +290,7 @@ export function stateModel<N extends string, S extends Shape>(
     registry,
     schema,
     parse,
+    fromJSON,
     extend<N2 extends string, E extends Shape>(childName: N2, extra: E) {
       return stateModel(childName, { ...shape, ...extra } as unknown as Extended<S, E>, {
         registry,
