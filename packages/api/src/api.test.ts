@@ -246,6 +246,29 @@ describe('loggers', () => {
     expect(JSON.parse(lines.at(-1)?.line ?? '{}')).toMatchObject({ msg: 'Hello, Kw!', request: 'r1' });
   });
 
+  it("a caller's logger_kwargs never overwrite a line's time, msg, level or the protocol path it carries", async () => {
+    const { api } = makeAPI();
+    await api.runProtocol(
+      'hello_world',
+      { name: 'Alice' },
+      {
+        logger_name: 'captured',
+        logger_kwargs: { time: '1999-01-01T00:00:00Z', msg: 'forged', level: 'debug', protocol: 'other' },
+      },
+    );
+    const line = JSON.parse(lines.at(-1)?.line ?? '{}') as Record<string, unknown>;
+    expect(line.msg).toBe('Hello, Alice!');
+    expect(line.time).not.toBe('1999-01-01T00:00:00Z');
+    expect(line.level).toBe('info');
+    expect(line.protocol).toBe('hello_world');
+    const proto = JSON.parse('{"__proto__": {"polluted": true}}') as Record<string, unknown>;
+    const out: string[] = [];
+    consoleLogger({ write: (text) => out.push(text) })(proto).info('hi');
+    const parsed = JSON.parse(out[0] ?? '{}') as object;
+    expect(Object.keys(parsed)).toContain('__proto__');
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+
   it('the default logger writes JSON lines', () => {
     const out: string[] = [];
     consoleLogger({ write: (line) => out.push(line) })({}).info('hi', { n: 1 });
