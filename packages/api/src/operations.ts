@@ -25,18 +25,9 @@ type Operation<N extends EndpointName> = (
  * so an endpoint without an operation does not compile (docs/architecture.md, "Adding an endpoint").
  */
 export const operations: { [N in EndpointName]: Operation<N> } = {
-  'store.put': async (api, body) => {
-    const target = api.registry.resolveRef(body.ref);
-    return (await storeFor(api, target, body.store?.uid, 'put')).put(target);
-  },
-  'store.get': async (api, body) => {
-    const target = api.registry.resolveRef(body.ref);
-    return (await storeFor(api, target, body.store?.uid, 'get')).get(target);
-  },
-  'store.patch': async (api, body) => {
-    const target = api.registry.resolveRef(body.ref);
-    return (await storeFor(api, target, body.store?.uid, 'patch')).patch(target);
-  },
+  'store.put': refCall('put'),
+  'store.get': refCall('get'),
+  'store.patch': refCall('patch'),
   'store.delete': async (api, body) => {
     const target = api.registry.resolveRef(body.ref);
     await (await storeFor(api, target, body.store?.uid, 'delete')).delete(target);
@@ -58,6 +49,14 @@ export const operations: { [N in EndpointName]: Operation<N> } = {
   'jobs.start': async (api, body, context) =>
     api.startJob(protocolPath(context), body.args ?? {}, body.logger),
 };
+
+/** An operation that resolves the body's ref and calls the store method of the same name. */
+function refCall(method: 'put' | 'get' | 'patch'): Operation<'store.put' | 'store.get' | 'store.patch'> {
+  return async (api, body) => {
+    const target = api.registry.resolveRef(body.ref);
+    return (await storeFor(api, target, body.store?.uid, method))[method](target);
+  };
+}
 
 /**
  * Validates `body` with the endpoint's schema and runs its operation. Unknown protocols are
