@@ -25,6 +25,8 @@ export const errorTable = {
   UNKNOWN_JOB: { status: 400, name: 'UnknownJobError', detail: 'Unknown job' },
   JOB_CANCELLED: { status: 400, name: 'JobCancelledError', detail: 'Job cancelled' },
   JOBS_FULL: { status: 503, name: 'JobsFullError', detail: 'Too many jobs' },
+  JOB_STALLED: { status: 500, name: 'JobStalledError', detail: 'Job stalled' },
+  JOBS_UNAVAILABLE: { status: 503, name: 'JobsUnavailableError', detail: 'Job queue unavailable' },
   UNAUTHORIZED: { status: 401, name: 'UnauthorizedError', detail: 'Unauthorized' },
   // 400, not 413: the Python client shows `detail` only for 400 and 500 answers.
   PAYLOAD_TOO_LARGE: { status: 400, name: 'PayloadTooLargeError', detail: 'Payload too large' },
@@ -122,6 +124,10 @@ export class UnknownJobError extends defineError('UNKNOWN_JOB') {}
 export class JobCancelledError extends defineError('JOB_CANCELLED') {}
 /** The API holds as many jobs as it admits; try again later. */
 export class JobsFullError extends defineError('JOBS_FULL') {}
+/** A job whose worker stopped under it (crashed, or blocked too long) more often than it may be retried. */
+export class JobStalledError extends defineError('JOB_STALLED') {}
+/** The job queue's backend (Redis) cannot be reached; the message names it. */
+export class JobsUnavailableError extends defineError('JOBS_UNAVAILABLE') {}
 /** A missing or wrong bearer token. */
 export class UnauthorizedError extends defineError('UNAUTHORIZED') {}
 /** A request body larger than the server accepts. */
@@ -161,6 +167,8 @@ const errorClasses: Record<ErrorCode, ErrorClass> = {
   UNKNOWN_JOB: UnknownJobError,
   JOB_CANCELLED: JobCancelledError,
   JOBS_FULL: JobsFullError,
+  JOB_STALLED: JobStalledError,
+  JOBS_UNAVAILABLE: JobsUnavailableError,
   UNAUTHORIZED: UnauthorizedError,
   PAYLOAD_TOO_LARGE: PayloadTooLargeError,
   NOT_FOUND: NotFoundError,

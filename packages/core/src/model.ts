@@ -265,7 +265,7 @@ export function stateModel<N extends string, S extends Shape>(
         extra: { model: name, issues: issuesJSON(result.error) },
       });
     }
-    parsedStates.add(result.data);
+    parsedStates.set(result.data, snapshot(result.data));
     return result.data;
   }
 
@@ -308,7 +308,32 @@ export function stateModel<N extends string, S extends Shape>(
   return model;
 }
 
-const parsedStates = new WeakSet<object>();
+/** The states a model produced, each with the values it had then (see `isParsedState`). */
+const parsedStates = new WeakMap<object, unknown[]>();
+
+function snapshot(state: object): unknown[] {
+  const values: unknown[] = [];
+  for (const key in state) values.push(key, (state as Record<string, unknown>)[key]);
+  return values;
+}
+
+/**
+ * True when `state` is an object that a model's `parse` (or a call of the model) produced and
+ * that still holds the values it was given then (a field set afterwards, also through a ref,
+ * makes it a state to parse again), so it needs no second validation on its way into a store
+ * (docs/architecture.md, "One validation pass"). A plain object from a caller is never such a state.
+ */
+export function isParsedState(state: unknown): state is AnyState {
+  if (typeof state !== 'object' || state === null) return false;
+  const before = parsedStates.get(state);
+  if (!before) return false;
+  let index = 0;
+  for (const key in state) {
+    if (before[index] !== key || before[index + 1] !== (state as Record<string, unknown>)[key]) return false;
+    index += 2;
+  }
+  return index === before.length;
+}
 
 /**
  * An unknown field whose value is null is "not given" (the Python client sends every unset
@@ -329,11 +354,3 @@ function dropUnknownNulls(
   return out ?? input;
 }
 
-/**
- * True when `state` is an object that a model's `parse` (or a call of the model) produced, so
- * it needs no second validation on its way into a store (docs/architecture.md, "One validation
- * pass"). A plain object from a caller is never such a state.
- */
-export function isParsedState(state: unknown): state is AnyState {
-  return typeof state === 'object' && state !== null && parsedStates.has(state);
-}

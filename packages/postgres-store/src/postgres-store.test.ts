@@ -2,7 +2,7 @@ import { isConsteliteError, ref } from '@constelite/core';
 import { expectError, SuiteBook, SuiteCat, SuiteHuman, SuitePage } from '@constelite/store-test-suite';
 import postgres from 'postgres';
 import { afterAll, afterEach, describe, expect, expectTypeOf, inject, it } from 'vitest';
-import { destroyStore, freshSchema, freshStore } from '../test/helpers.js';
+import { destroyStore, freshStore } from '../test/helpers.js';
 import { querySql } from './driver.js';
 import { POSTGRES_SCHEMA_VERSION, PostgresStore, type PostgresStoreOptions } from './index.js';
 
@@ -30,38 +30,6 @@ describe('PostgresStore', () => {
     );
     expect(Number(row?.value)).toBe(POSTGRES_SCHEMA_VERSION);
     expect(store.postgres.capabilities).toEqual({ persistent: true, multiProcess: true });
-  });
-
-  it('keeps records, links and backrefs for another store opened on the same schema', async () => {
-    const schema = freshSchema();
-    const first = openStore({ schema });
-    const carer = await first.put(ref(SuiteHuman({ name: 'Ann' })));
-    const pet = await first.put(
-      ref(
-        SuiteCat({
-          name: 'Snowball',
-          lives: 9,
-          tags: ['white'],
-          carer: [carer],
-          weight: { points: [{ timestamp: 1, value: 4 }] },
-        }),
-      ),
-    );
-    const second = new PostgresStore({ url, schema, uid: first.uid });
-    try {
-      const got = await second.get(pet);
-      expect(got.state).toMatchObject({
-        model_name: 'SuiteCat',
-        name: 'Snowball',
-        lives: 9,
-        tags: ['white'],
-      });
-      expect(got.state?.weight).toEqual({ points: [{ timestamp: 1, value: 4 }] });
-      expect(got.state?.carer?.map((r) => r.uid)).toEqual([carer.uid]);
-      expect((await second.get(carer)).state?.cats?.map((r) => r.uid)).toEqual([pet.uid]);
-    } finally {
-      await second.close();
-    }
   });
 
   it('refuses a schema written by a newer version with a STORE_FAULT naming the schema', async () => {

@@ -33,29 +33,6 @@ describe('SqliteStore', () => {
     expect(store.sqlite.capabilities).toEqual({ persistent: true, multiProcess: true });
   });
 
-  it('keeps records, links and backrefs across a close and a reopen of the file', async () => {
-    const first = openStore();
-    const carer = await first.put(ref(SuiteHuman({ name: 'Ann' })));
-    const pet = await first.put(
-      ref(
-        SuiteCat({
-          name: 'Snowball',
-          lives: 9,
-          tags: ['white'],
-          carer: [carer],
-          weight: { points: [{ timestamp: 1, value: 4 }] },
-        }),
-      ),
-    );
-    await first.close();
-
-    const second = openStore();
-    const got = await second.get(pet);
-    expect(got.state).toMatchObject({ model_name: 'SuiteCat', name: 'Snowball', lives: 9, tags: ['white'] });
-    expect(got.state?.carer?.map((r) => r.uid)).toEqual([carer.uid]);
-    expect((await second.get(carer)).state?.cats?.map((r) => r.uid)).toEqual([pet.uid]);
-  });
-
   it('works on an in-memory database', async () => {
     const store = new SqliteStore({ path: ':memory:' });
     open.push(store);

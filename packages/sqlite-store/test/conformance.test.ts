@@ -18,6 +18,11 @@ runStoreTestSuite({
   name: 'SqliteStore',
   createStore: () => create(),
   createStoreWithMethods: (methods) => create(methods),
+  // The persistence group: the same file, opened again by a new store with the same uid.
+  reopenStore: async (store) => {
+    await store.close();
+    return new SqliteStore({ path: store.sqlite.path, uid: store.uid });
+  },
   destroyStore: async (store) => {
     await store.close();
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${store.sqlite.path}${suffix}`, { force: true });

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { type AnyState, type AnyStateModel, Ref, type RefTo, type StoreRecord } from '@constelite/core';
+import {
+  type AnyState,
+  type AnyStateModel,
+  Ref,
+  type RefTo,
+  type StateOf,
+  type StoreRecord,
+} from '@constelite/core';
 import { expect } from 'vitest';
 import type { SuiteStore } from './types.js';
 
@@ -68,20 +75,23 @@ export function rawRef(init: {
   }) as RefTo;
 }
 
-/** A ref to a record of `store` that does not exist. */
-export function missingRef(store: SuiteStore, model: AnyStateModel): RefTo {
+/**
+ * A ref to a record of `store` that does not exist, typed as a ref to `model`:
+ * `missingRef(store, SuiteHuman)` fits wherever a `SuiteHuman` ref does.
+ */
+export function missingRef<M extends AnyStateModel>(store: SuiteStore, model: M): RefTo<StateOf<M>> {
   return rawRef({
     state_model_name: model.modelName,
     record: { store: { uid: store.uid, name: store.name }, uid: randomUUID(), url: null },
-  });
+  }) as RefTo<StateOf<M>>;
 }
 
-/** A ref to a record of another store. */
-export function foreignRef(model: AnyStateModel): RefTo {
+/** A ref to a record of another store, typed as a ref to `model`. */
+export function foreignRef<M extends AnyStateModel>(model: M): RefTo<StateOf<M>> {
   return rawRef({
     state_model_name: model.modelName,
     record: { store: { uid: randomUUID(), name: 'Some other store' }, uid: randomUUID(), url: null },
-  });
+  }) as RefTo<StateOf<M>>;
 }
 
 /** The state of a ref returned by get (fails the test when there is none). */

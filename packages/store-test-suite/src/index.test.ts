@@ -1,10 +1,16 @@
+import { randomUUID } from 'node:crypto';
+import type { RefTo, StateOf } from '@constelite/core';
 import type { Store } from '@constelite/store';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
+  foreignRef,
   methodTests,
+  missingRef,
+  persistenceTests,
   runStoreTestSuite,
   type StoreTestName,
   type StoreTestSuiteOptions,
+  SuiteHuman,
   type SuiteStore,
   storeTestGroups,
   storeTestNames,
@@ -45,6 +51,22 @@ describe('runStoreTestSuite', () => {
         skip: { 'no such test': 'typo' } as StoreTestSuiteOptions['skip'],
       }),
     ).toThrow(/skip names tests the suite does not have: 'no such test'/);
+  });
+
+  it('missingRef and foreignRef are typed as refs to the model they are given', () => {
+    const store = { uid: randomUUID(), name: 'Typed' } as SuiteStore;
+    const missing = missingRef(store, SuiteHuman);
+    expectTypeOf(missing).toEqualTypeOf<RefTo<StateOf<typeof SuiteHuman>>>();
+    expectTypeOf(foreignRef(SuiteHuman)).toEqualTypeOf<RefTo<StateOf<typeof SuiteHuman>>>();
+    expect(missing.record?.store.uid).toBe(store.uid);
+    expect(missing.state_model_name).toBe('SuiteHuman');
+  });
+
+  it('the persistence group is part of the suite and reopenStore is an option', () => {
+    expect(storeTestGroups).toContain(persistenceTests);
+    expectTypeOf<StoreTestSuiteOptions['reopenStore']>().toEqualTypeOf<
+      ((store: SuiteStore) => SuiteStore | Promise<SuiteStore>) | undefined
+    >();
   });
 
   it('test names are unique across groups, so a skip key names exactly one test', () => {

@@ -15,9 +15,13 @@ export {
   SuiteCollar,
   SuiteGang,
   SuiteHuman,
+  SuiteItem,
   SuiteKitten,
   SuiteNote,
   SuitePage,
+  SuitePerson,
+  SuitePet,
+  SuiteSpecialItem,
   suiteModels,
 } from './models.js';
 export {
@@ -30,6 +34,7 @@ export {
   guidTests,
   isolationTests,
   methodTests,
+  persistenceTests,
   queryTests,
   relationshipTests,
   runStoreTestSuite,
@@ -39,4 +44,11 @@ export {
   storeTestGroups,
   storeTestNames,
 } from './suite.js';
-export type { SuiteContext, SuiteQuery, SuiteStore, SuiteTest } from './types.js';
+export type {
+  SuiteContext,
+  SuiteIterate,
+  SuiteQuery,
+  SuiteQueryPage,
+  SuiteStore,
+  SuiteTest,
+} from './types.js';

@@ -64,6 +64,40 @@ export const SuiteBook = stateModel('SuiteBook', {
   editor: association(() => SuiteHuman),
 });
 
+/** Owner of some pets and vet of others: two backrefs of two fields of one model. */
+export const SuitePerson = stateModel('SuitePerson', {
+  name: z.string(),
+  pets: backref((): AnyStateModel => SuitePet, 'owner'),
+  patients: backref((): AnyStateModel => SuitePet, 'vet'),
+});
+
+/** Two associations to the same model: a pet's owner and its vet. */
+export const SuitePet = stateModel('SuitePet', {
+  name: z.string(),
+  owner: association(() => SuitePerson),
+  vet: association(() => SuitePerson),
+});
+
+/**
+ * The query group's model: a field of every value kind a query compares (string, number,
+ * boolean, list, free-form object, free-form value), two relationships to one model and a
+ * dynamic field.
+ */
+export const SuiteItem = stateModel('SuiteItem', {
+  name: z.string(),
+  rank: z.number(),
+  flag: z.boolean(),
+  tags: z.array(z.string()),
+  meta: z.record(z.string(), z.unknown()),
+  extra: z.unknown(),
+  owner: association(() => SuiteHuman),
+  friends: aggregation(() => SuiteHuman),
+  readings: dynamic(z.number()),
+});
+
+/** A sub-model of `SuiteItem` with a field of its own. */
+export const SuiteSpecialItem = SuiteItem.extend('SuiteSpecialItem', { level: z.number().int() });
+
 /** Every model the suite uses, for a transport that must declare its models. */
 export const suiteModels = {
   SuiteCollar,
@@ -74,4 +108,8 @@ export const suiteModels = {
   SuiteNote,
   SuitePage,
   SuiteBook,
+  SuitePerson,
+  SuitePet,
+  SuiteItem,
+  SuiteSpecialItem,
 } as const;

@@ -9,6 +9,7 @@ import { dynamicCases } from './groups/dynamic.js';
 import { guidCases } from './groups/guid.js';
 import { isolationCases } from './groups/isolation.js';
 import { methodCases } from './groups/methods.js';
+import { persistenceCases } from './groups/persistence.js';
 import { queryCases } from './groups/query.js';
 import { relationshipCases } from './groups/relationships.js';
 import type { SuiteContext, SuiteStore, SuiteTest } from './types.js';
@@ -25,6 +26,7 @@ export type StoreTestName =
   | keyof typeof atomicityCases
   | keyof typeof concurrencyCases
   | keyof typeof isolationCases
+  | keyof typeof persistenceCases
   | keyof typeof badInputCases;
 
 /** How to run the suite against a store. */
@@ -40,6 +42,13 @@ export interface StoreTestSuiteOptions<S extends SuiteStore = SuiteStore> {
    * skipped without it).
    */
   createStoreWithMethods?: (methods: readonly StoreMethod[]) => S | Promise<S>;
+  /**
+   * Optional; required for a store whose driver declares `capabilities.persistent`. Closes
+   * `store` and opens a new store on the same storage (same file, schema or database, same
+   * uid), so the persistence tests can prove the data outlived it. The suite destroys the
+   * store it returns, not the one it was given.
+   */
+  reopenStore?: (store: S) => S | Promise<S>;
   /**
    * Optional. Tests to skip, each with the reason (shown in the report). Keys are test names;
    * a name the suite does not have is a type error and, at run time, fails `runStoreTestSuite`.
@@ -73,6 +82,21 @@ function defineGroup(title: string, cases: Partial<Record<StoreTestName, SuiteTe
             made.push(store);
             return store;
           };
+          const reopen = async (store: SuiteStore): Promise<SuiteStore> => {
+            if (!store.capabilities?.persistent)
+              return test.skip('the store does not declare capabilities.persistent');
+            const reopenStore = options.reopenStore;
+            if (!reopenStore) {
+              throw new Error(
+                `${options.name} declares capabilities.persistent, so the suite must prove its data outlives it: give runStoreTestSuite a reopenStore option that closes the store and opens it again on the same storage`,
+              );
+            }
+            const index = made.indexOf(store as S);
+            if (index < 0) throw new Error('reopen() takes a store made for this test');
+            const reopened = await reopenStore(store as S);
+            made[index] = reopened;
+            return reopened;
+          };
           const context: SuiteContext = {
             store: await make(options.createStore),
             newStore: () => make(options.createStore),
@@ -89,6 +113,7 @@ function defineGroup(title: string, cases: Partial<Record<StoreTestName, SuiteTe
               }
               return guidMap;
             },
+            reopen,
             skip: (note) => test.skip(note),
           };
           try {
@@ -125,6 +150,8 @@ export const concurrencyTests: StoreTestGroup = defineGroup('concurrency', concu
 export const isolationTests: StoreTestGroup = defineGroup('isolation', isolationCases);
 /** Bad input is a typed error and stores nothing. */
 export const badInputTests: StoreTestGroup = defineGroup('bad input', badInputCases);
+/** Data, links and their order outlive a close and reopen (stores that declare `capabilities.persistent`). */
+export const persistenceTests: StoreTestGroup = defineGroup('persistence', persistenceCases);
 
 /** Every group, in the order `runStoreTestSuite` registers them. */
 export const storeTestGroups: readonly StoreTestGroup[] = [
@@ -139,6 +166,7 @@ export const storeTestGroups: readonly StoreTestGroup[] = [
   concurrencyTests,
   isolationTests,
   badInputTests,
+  persistenceTests,
 ];
 
 /** The name of every test of the suite. */

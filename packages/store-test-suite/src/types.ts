@@ -1,14 +1,30 @@
 import type { AnyState, AnyStateModel, Ref, RefTo } from '@constelite/core';
-import type { GuidMap, StoreMethod } from '@constelite/store';
+import type { GuidMap, StorageCapabilities, StoreMethod } from '@constelite/store';
 
 /** Arguments of `SuiteStore.query`. */
 export interface SuiteQuery {
   /** The model whose records (sub-models included) are wanted. */
   model: AnyStateModel;
-  /** Static field values the records must equal; absent means every record. */
+  /** The conditions (docs/queries.md); absent means every record. */
   where?: Record<string, unknown>;
   /** Return each record's state too. Default: false. */
   includeStates?: boolean;
+  /** Sort keys, most significant first (ties by uid). */
+  orderBy?: readonly { field: string; direction?: 'asc' | 'desc' }[];
+  /** The most records to return. */
+  limit?: number;
+}
+
+/** Arguments of `SuiteStore.queryPage`. */
+export interface SuiteQueryPage extends SuiteQuery {
+  /** The `nextCursor` of the previous page. */
+  cursor?: string | null;
+}
+
+/** Arguments of `SuiteStore.iterate`. */
+export interface SuiteIterate extends Omit<SuiteQuery, 'limit'> {
+  /** Records per read. */
+  pageSize?: number;
 }
 
 /**
@@ -25,9 +41,20 @@ export interface SuiteStore {
   patch<S extends AnyState>(ref: Ref<S>): Promise<RefTo<S>>;
   delete(ref: Ref): Promise<void>;
   query(options: SuiteQuery): Promise<RefTo[]>;
+  /** One page of a query and the cursor of the next (null after the last). */
+  queryPage(options: SuiteQueryPage): Promise<{ refs: RefTo[]; nextCursor: string | null }>;
+  /** The number of records a query matches. */
+  count(options: Pick<SuiteQuery, 'model' | 'where'>): Promise<number>;
+  /** Every record of a query, read a page at a time. */
+  iterate(options: SuiteIterate): AsyncIterable<RefTo>;
   bulkGet<S extends AnyState>(refs: readonly Ref<S>[]): Promise<RefTo<S>[]>;
   /** Optional. Enables guids; the guid tests skip themselves when it is absent. */
   setGuidMap?(guidMap: GuidMap | null): void;
+  /**
+   * Optional. What the store's driver declares (`Store.capabilities`). The persistence tests
+   * run for a store that declares `persistent` and skip themselves otherwise.
+   */
+  readonly capabilities?: Readonly<StorageCapabilities>;
 }
 
 /** What every test receives. */
@@ -46,6 +73,13 @@ export interface SuiteContext {
    * store has no `setGuidMap`.
    */
   enableGuids(...stores: SuiteStore[]): GuidMap;
+  /**
+   * Closes `store` and opens it again on the same storage with `reopenStore`, returning the
+   * reopened store (which the suite destroys after the test instead of `store`). The test is
+   * skipped when the store does not declare `capabilities.persistent`, and fails when it does
+   * but `reopenStore` is not given.
+   */
+  reopen(store: SuiteStore): Promise<SuiteStore>;
   /** Skips the rest of the test. */
   skip(note: string): never;
 }

@@ -4,11 +4,27 @@
  * on top of these primitives. See docs/store-authors.md for the prose rules.
  */
 
+import type { CountPlan, QueryPlan } from './query/plan.js';
+
 /** A JSON value as stored. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
-/** The version of this contract. A driver declares the version it was written against. */
-export const STORAGE_CONTRACT_VERSION = 1;
+/**
+ * The version of this contract. A driver declares the version it was written against.
+ * Version 2 added the optional `readRecords`, `queryNative` and `countNative`. How the
+ * contract evolves: docs/store-authors.md, "How the contract evolves".
+ */
+export const STORAGE_CONTRACT_VERSION = 2;
+
+/**
+ * The contract versions this `Store` accepts from a driver. A new version only adds optional
+ * primitives, each with a fallback in `Store`, so a driver written against any version in
+ * the range keeps working.
+ */
+export const SUPPORTED_CONTRACT_VERSIONS: { readonly min: number; readonly max: number } = Object.freeze({
+  min: 1,
+  max: STORAGE_CONTRACT_VERSION,
+});
 
 /** One record as the driver keeps it. */
 export interface StoredRecord {
@@ -50,6 +66,13 @@ export interface StorageTransaction {
   getModels(uids: readonly string[]): Promise<Map<string, string>>;
   /** Required. The record with `uid`, or null when it does not exist. */
   readRecord(uid: string): Promise<StoredRecord | null>;
+  /**
+   * Optional, since contract version 2. The records among `uids` that exist, keyed by uid
+   * (absent uids are left out; a uid may be asked twice). `Store` uses it for `bulkGet` and
+   * `query({ includeStates })` when a driver of version 2 or later has it, and calls
+   * `readRecord` once per uid otherwise.
+   */
+  readRecords?(uids: readonly string[]): Promise<Map<string, StoredRecord>>;
   /** Required. Creates a record; `uid` is new (the caller generated it). */
   createRecord(record: StoredRecord): Promise<void>;
   /** Required. Overwrites the given fields of an existing record; fields not given keep their values. */
@@ -64,7 +87,11 @@ export interface StorageTransaction {
    * existing list in full: appends stay cheap on long lists.
    */
   addLinks(source: RecordKey, field: string, targets: readonly RecordKey[]): Promise<void>;
-  /** Required. Removes the links of `field` of `source` (only those to `targets` when given). */
+  /**
+   * Required. Removes the links of `field` of `source`: all of them, or only those to `targets`
+   * when given (the others keep their places). `Store` passes `targets` when a put or a patch
+   * replaces a list and keeps the rest of it in order, so only the dropped links are removed.
+   */
   removeLinks(source: string, field: string, targets?: readonly string[]): Promise<void>;
   /** Required. Links pointing at `target` (only from `fields` when given). */
   readIncomingLinks(target: string, fields?: readonly string[]): Promise<IncomingLink[]>;
@@ -72,6 +99,16 @@ export interface StorageTransaction {
   removeIncomingLinks(target: string): Promise<void>;
   /** Required. Records whose model is one of `models` and whose static fields equal `where` (all when absent). */
   query(models: readonly string[], where?: WhereClause): Promise<RecordKey[]>;
+  // --- query pushdown (docs/queries.md, "Pushing queries down to the driver") ---
+  /**
+   * Optional, since contract version 2. Evaluates a checked query natively: the keys of the
+   * matching records in the plan's order, after its keyset position, at most its limit; or
+   * null when the driver cannot evaluate this plan (`Store` then evaluates it over the
+   * required primitives, with the same answer).
+   */
+  queryNative?(plan: QueryPlan): Promise<RecordKey[] | null>;
+  /** Optional, since contract version 2. The number of records matching the plan, or null (see `queryNative`). */
+  countNative?(plan: CountPlan): Promise<number | null>;
 }
 
 /** What a driver can do beyond the required primitives. */
@@ -87,7 +124,10 @@ export type TransactionMode = 'read' | 'write';
 
 /** The storage a `Store` runs on. */
 export interface StorageDriver {
-  /** Required. The contract version the driver implements (`STORAGE_CONTRACT_VERSION`). */
+  /**
+   * Required. The contract version the driver was written against: `STORAGE_CONTRACT_VERSION`
+   * of the `@constelite/store` it was built with. `Store` accepts `SUPPORTED_CONTRACT_VERSIONS`.
+   */
   readonly contractVersion: number;
   /** Optional. Capabilities; all false by default. */
   readonly capabilities?: StorageCapabilities;

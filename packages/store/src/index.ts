@@ -8,8 +8,66 @@ export {
   type StorageDriver,
   type StorageTransaction,
   type StoredRecord,
+  SUPPORTED_CONTRACT_VERSIONS,
   type TransactionMode,
   type WhereClause,
 } from './driver.js';
 export { type GuidMap, MemoryGuidMap } from './guid.js';
-export { ALL_STORE_METHODS, type QueryOptions, Store, type StoreMethod, type StoreOptions } from './store.js';
+export { ALL_STORE_METHODS, type StoreMethod } from './methods.js';
+export {
+  type CompileContext,
+  type CompiledQuery,
+  compileQuery,
+  type HasTarget,
+  IN_VALUES_MAX,
+  ORDER_BY_MAX,
+  type QueryInput,
+} from './query/compile.js';
+export {
+  type Condition,
+  type CountPlan,
+  DEFAULT_PAGE_SIZE,
+  type KeysetPosition,
+  type NonNullJson,
+  QUERY_LIMIT_MAX,
+  type QueryPlan,
+  type Scalar,
+  type SortKey,
+  type SortKind,
+  type ValueKind,
+} from './query/plan.js';
+export type {
+  CountOptions,
+  EqualityOperators,
+  FieldCondition,
+  IterateOptions,
+  OrderBy,
+  OrderByItem,
+  OrderedOperators,
+  QueryOptions,
+  QueryPage,
+  QueryPageOptions,
+  QueryRef,
+  QueryWhere,
+  RelationshipCondition,
+  SortableField,
+  StringOperators,
+  UntypedWhere,
+} from './query/types.js';
+export {
+  canonicalJson,
+  comparator,
+  compareSortValues,
+  compareStrings,
+  type HasLink,
+  isAfter,
+  jsonEquals,
+  matches,
+  matchesValue,
+  prefixUpperBound,
+  type SortEntry,
+  sortValue,
+  sortValues,
+  valueKindOf,
+} from './query/values.js';
+export { Store, type StoreOptions } from './store.js';

@@ -210,3 +210,18 @@ describe('refOf(Model)', () => {
     ).toBe(true);
   });
 });
+
+describe('one validation pass', () => {
+  it('a state a model produced counts as parsed until one of its fields changes', async () => {
+    const { isParsedState } = await import('../index.js');
+    const state = Cat({ name: 'Tom', lives: 9 });
+    expect(isParsedState(state)).toBe(true);
+    expect(isParsedState({ ...state })).toBe(false);
+    const pointer = ref(state);
+    pointer.lives = 1.5;
+    expect(isParsedState(state)).toBe(false);
+    const other = Cat({ name: 'Tom' });
+    (other as Record<string, unknown>).extra = 1;
+    expect(isParsedState(other)).toBe(false);
+  });
+});

@@ -1,7 +1,16 @@
 import { ref } from '@constelite/core';
 import { expect } from 'vitest';
 import { count, sortedUids, stateOf, uidOf, uids } from '../helpers.js';
-import { SuiteBook, SuiteCat, SuiteGang, SuiteHuman, SuiteKitten, SuitePage } from '../models.js';
+import {
+  SuiteBook,
+  SuiteCat,
+  SuiteGang,
+  SuiteHuman,
+  SuiteKitten,
+  SuitePage,
+  SuitePerson,
+  SuitePet,
+} from '../models.js';
 import type { SuiteTest } from '../types.js';
 
 /** Backrefs mirror forward relationships, are never stale, and cannot be written. */
@@ -77,6 +86,26 @@ export const backrefCases = {
     await store.delete(book);
     expect(uids(stateOf(await store.get(ann)).authored)).toEqual([]);
   },
+
+  'backrefs of two fields of one model pointing at the same model list only the links of their own field':
+    async ({ store }) => {
+      // readIncomingLinks(target, fields) must honour `fields`: Ann owns Tom and is the vet of
+      // Felix; Bob owns Felix and is the vet of Tom.
+      const ann = await store.put(ref(SuitePerson({ name: 'Ann' })));
+      const bob = await store.put(ref(SuitePerson({ name: 'Bob' })));
+      const tom = await store.put(ref(SuitePet({ name: 'Tom', owner: [ann], vet: [bob] })));
+      const felix = await store.put(ref(SuitePet({ name: 'Felix', owner: [bob], vet: [ann] })));
+      const both = await store.put(ref(SuitePet({ name: 'Both', owner: [ann], vet: [ann] })));
+      const annState = stateOf(await store.get(ann));
+      expect(sortedUids(annState.pets)).toEqual(sortedUids([tom, both]));
+      expect(sortedUids(annState.patients)).toEqual(sortedUids([felix, both]));
+      const bobState = stateOf(await store.get(bob));
+      expect(uids(bobState.pets)).toEqual([uidOf(felix)]);
+      expect(uids(bobState.patients)).toEqual([uidOf(tom)]);
+      await store.patch(both.withState(SuitePet({ vet: [bob] })));
+      expect(uids(stateOf(await store.get(ann)).patients)).toEqual([uidOf(felix)]);
+      expect(sortedUids(stateOf(await store.get(ann)).pets)).toEqual(sortedUids([tom, both]));
+    },
 
   'a backref lists sub-model sources with their own model name': async ({ store }) => {
     const ann = await store.put(ref(SuiteHuman({ name: 'Ann' })));

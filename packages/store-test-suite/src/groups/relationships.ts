@@ -103,6 +103,54 @@ export const relationshipCases = {
     expect(uids(stateOf(await store.get(gang)).members)).toEqual([d, b].map(uidOf));
   },
 
+  'put(owner) keeping some members of a list in order removes only the dropped links (removeLinks with targets)':
+    async ({ store }) => {
+      const cats = [];
+      for (const name of ['a', 'b', 'c', 'd', 'e']) cats.push(await store.put(ref(SuiteCat({ name }))));
+      const [a, b, c, d, e] = cats as [
+        (typeof cats)[number],
+        (typeof cats)[number],
+        (typeof cats)[number],
+        (typeof cats)[number],
+        (typeof cats)[number],
+      ];
+      const gang = await store.put(ref(SuiteGang({ members: [a, b, c, d] })));
+      // Drop from the middle and the end, keep the rest in order, append one.
+      await store.put(gang.withState(SuiteGang({ members: [a, c, e] })));
+      expect(uids(stateOf(await store.get(gang)).members)).toEqual([a, c, e].map(uidOf));
+      expect(uids(stateOf(await store.get(b)).gangs)).toEqual([]);
+      expect(uids(stateOf(await store.get(d)).gangs)).toEqual([]);
+      expect(uids(stateOf(await store.get(c)).gangs)).toEqual([uidOf(gang)]);
+      // The same list again changes nothing; dropping the first keeps the rest in order.
+      await store.put(gang.withState(SuiteGang({ members: [a, c, e] })));
+      await store.put(gang.withState(SuiteGang({ members: [c, e] })));
+      expect(uids(stateOf(await store.get(gang)).members)).toEqual([c, e].map(uidOf));
+      // A new order of the kept members is the new order.
+      await store.put(gang.withState(SuiteGang({ members: [e, b, c] })));
+      expect(uids(stateOf(await store.get(gang)).members)).toEqual([e, b, c].map(uidOf));
+      // A member given twice is linked once, where it first appears.
+      await store.put(gang.withState(SuiteGang({ members: [e, c, e, a] })));
+      expect(uids(stateOf(await store.get(gang)).members)).toEqual([e, c, a].map(uidOf));
+      expect(await count(store, SuiteCat)).toBe(5);
+    },
+
+  'put(owner) dropping composition members from the middle keeps the other members in order': async ({
+    store,
+  }) => {
+    const book = await store.put(
+      ref(SuiteBook({ pages: [1, 2, 3, 4].map((index) => ref(SuitePage({ index }))) })),
+    );
+    const [p1, p2, p3, p4] = (stateOf(await store.get(book)).pages ?? []) as [Ref, Ref, Ref, Ref];
+    await store.put(book.withState(SuiteBook({ pages: [p1, p3, ref(SuitePage({ index: 5 }))] })));
+    const pages = stateOf(await store.get(book)).pages ?? [];
+    expect(uids(pages).slice(0, 2)).toEqual([uidOf(p1), uidOf(p3)]);
+    expect(pages).toHaveLength(3);
+    await expectError(store.get(p2), 'RECORD_NOT_FOUND', uidOf(p2));
+    await expectError(store.get(p4), 'RECORD_NOT_FOUND', uidOf(p4));
+    expect(stateOf(await store.get(pages[2]!)).index).toBe(5);
+    expect(await count(store, SuitePage)).toBe(3);
+  },
+
   'put(owner) replaces an association and leaves the old target': async ({ store }) => {
     const ann = await store.put(ref(SuiteHuman({ name: 'Ann' })));
     const bob = await store.put(ref(SuiteHuman({ name: 'Bob' })));

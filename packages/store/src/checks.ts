@@ -1,0 +1,56 @@
+import { type AnyStateModel, Ref, ValidationError } from '@constelite/core';
+import type { StoreContext } from './context.js';
+import type { WhereClause } from './driver.js';
+import { methodNotAllowed, wrongStore } from './errors.js';
+import type { StoreMethod } from './methods.js';
+import { toJson } from './values.js';
+
+// The checks every call passes before it reaches the driver: method gating, the ref itself,
+// the store a ref belongs to, the conditions of a query.
+
+/** Fails with `METHOD_NOT_ALLOWED` when the store does not offer `method`. */
+export function assertAllowed(
+  ctx: StoreContext,
+  allowed: ReadonlySet<StoreMethod>,
+  method: StoreMethod,
+): void {
+  if (!allowed.has(method)) throw methodNotAllowed(ctx, method);
+}
+
+/** A ref a method was given: an object naming a known model, of this store when it has a record. */
+export function checkRef(ctx: StoreContext, ref: Ref, method: StoreMethod): Ref {
+  if (!(ref instanceof Ref) && (typeof ref !== 'object' || ref === null)) {
+    throw new ValidationError(`${method} expects a Ref, received ${JSON.stringify(ref)}`, {
+      extra: { store: ctx.uid },
+    });
+  }
+  ctx.registry.get(ref.state_model_name);
+  checkStoreOf(ctx, ref, method);
+  return ref;
+}
+
+/** Fails with `WRONG_STORE` when `ref` has a record of another store; `where` names the place. */
+export function checkStoreOf(ctx: StoreContext, ref: Ref, where: string): void {
+  const store = ref.record?.store;
+  if (store && store.uid.toLowerCase() !== ctx.uid) throw wrongStore(ctx, ref, where);
+}
+
+/** The `where` of a query as JSON conditions on static fields (any other field is an error). */
+export function checkWhere(
+  model: AnyStateModel,
+  where: Record<string, unknown> | undefined,
+): WhereClause | undefined {
+  if (!where) return undefined;
+  const out: WhereClause = {};
+  for (const [field, value] of Object.entries(where)) {
+    if (value === undefined) continue;
+    if (model.fields[field]?.kind !== 'static') {
+      throw new ValidationError(
+        `Cannot query ${model.modelName} by '${field}': only static fields can be compared`,
+        { extra: { model: model.modelName, field } },
+      );
+    }
+    out[field] = toJson(value);
+  }
+  return out;
+}

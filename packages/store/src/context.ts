@@ -1,0 +1,24 @@
+import type { ModelRegistry } from '@constelite/core';
+import type { StorageDriver } from './driver.js';
+import type { GuidMap } from './guid.js';
+
+/**
+ * What every concern of a store (checks, reads, writes, cascades, guids) works from: who the
+ * store is, how it resolves models, the driver it runs on and the guid map in use. One
+ * `Store` owns one context and hands it to the functions of the other files of this package;
+ * it is not exported, so nothing outside the package reaches past the public methods.
+ */
+export interface StoreContext {
+  /** The store's uid, in lower case. */
+  readonly uid: string;
+  /** The store's name. */
+  readonly name: string;
+  /** How every message names the store: `'name' (uid)`. */
+  readonly label: string;
+  /** Resolves model names. */
+  readonly registry: ModelRegistry;
+  /** The storage primitives. */
+  readonly driver: StorageDriver;
+  /** The guid map in use; `Store.setGuidMap` replaces it. */
+  guidMap: GuidMap | null;
+}

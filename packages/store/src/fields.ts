@@ -1,0 +1,20 @@
+import type { AnyStateModel, FieldInfo, FieldKind, ModelRegistry } from '@constelite/core';
+
+const fieldLists = new WeakMap<AnyStateModel, readonly (readonly [string, FieldInfo])[]>();
+
+/** The fields of a model as a list, computed once per model (every read and write walks it). */
+export function fieldsOf(model: AnyStateModel): readonly (readonly [string, FieldInfo])[] {
+  let fields = fieldLists.get(model);
+  if (!fields) {
+    fields = Object.entries(model.fields);
+    fieldLists.set(model, fields);
+  }
+  return fields;
+}
+
+/** The names of the fields of `kind` of the model named `model`. */
+export function fieldsOfKind(registry: ModelRegistry, model: string, kind: FieldKind): string[] {
+  const out: string[] = [];
+  for (const [field, info] of fieldsOf(registry.get(model))) if (info.kind === kind) out.push(field);
+  return out;
+}

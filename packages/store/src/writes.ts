@@ -1,0 +1,281 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type AnyState,
+  type AnyStateModel,
+  fieldKinds,
+  type Ref,
+  type RefTo,
+  type RelationshipKind,
+  unreachable,
+  ValidationError,
+} from '@constelite/core';
+import { deleteDropped } from './cascades.js';
+import { checkRef, checkStoreOf } from './checks.js';
+import type { StoreContext } from './context.js';
+import type { JsonValue, Link, RecordKey, StorageTransaction } from './driver.js';
+import { notFound } from './errors.js';
+import { fieldsOf } from './fields.js';
+import type { GuidMap } from './guid.js';
+import {
+  type CreatedRecord,
+  linkWrittenGuids,
+  newGuid,
+  uidOfGuid,
+  unlinkGuids,
+  writeTargetUid,
+} from './guid-rules.js';
+import type { WriteMode } from './methods.js';
+import { makeRef } from './refs.js';
+import { runTransaction } from './transaction.js';
+import { validateState } from './validation.js';
+import { appendedSeriesJson, type Series, seriesJson, toJson } from './values.js';
+
+/**
+ * `put` or `patch`: creates a record (no record on the ref) or writes the given fields of one
+ * with the rules of `mode` for each field kind, in one write transaction. Returns a ref without state.
+ */
+export async function write(ctx: StoreContext, ref: Ref, mode: WriteMode): Promise<RefTo> {
+  const target = checkRef(ctx, ref, mode);
+  const state = target.state ? validateState(ctx, target.state, target.state_model_name) : null;
+  const guidMap = ctx.guidMap;
+  const uid = await writeTargetUid(ctx, guidMap, target);
+  if (!uid && mode === 'patch') {
+    throw new ValidationError(
+      `patch needs a ref with a record; this ${target.state_model_name} ref has none`,
+      {
+        extra: { model: target.state_model_name, store: ctx.uid },
+      },
+    );
+  }
+  if (!uid && !state) {
+    throw new ValidationError(
+      `put of a ${target.state_model_name} ref needs a record or a state; it has neither`,
+      { extra: { model: target.state_model_name, store: ctx.uid } },
+    );
+  }
+  const outcome = await runTransaction(ctx, 'write', async (tx) => {
+    // A new writer for every attempt: a driver may run this work again after a conflict.
+    const writer = new Writer(ctx, tx, mode, guidMap);
+    let key: RecordKey;
+    if (uid) {
+      const model = (await tx.getModels([uid])).get(uid);
+      if (model === undefined) throw notFound(ctx, uid, target.state_model_name);
+      key = { uid, model };
+      if (state) await writer.overwrite(key, state);
+    } else {
+      key = await writer.create(state!, target.guid);
+    }
+    return { key, created: writer.created, removed: writer.removed };
+  });
+  await unlinkGuids(ctx, guidMap, outcome.removed);
+  const guid = await linkWrittenGuids(ctx, guidMap, {
+    key: outcome.key,
+    created: outcome.created,
+    existing: uid !== null,
+    refGuid: target.guid,
+  });
+  return makeRef(ctx, outcome.key.uid, outcome.key.model, null, guid);
+}
+
+/** Applies one put or patch inside a transaction. */
+class Writer {
+  /** Records created by this write, with the guids they get after the commit. */
+  readonly created: CreatedRecord[] = [];
+  /** Composition members this write deleted, whose guids go after the commit. */
+  readonly removed: string[] = [];
+
+  constructor(
+    private readonly ctx: StoreContext,
+    private readonly tx: StorageTransaction,
+    private readonly mode: WriteMode,
+    private readonly guidMap: GuidMap | null,
+  ) {}
+
+  /** Creates a record from `state` (and the records its relationships carry), returning its key. */
+  async create(state: AnyState, guid: string | null): Promise<RecordKey> {
+    const model = this.ctx.registry.get(state.model_name);
+    const key: RecordKey = { uid: randomUUID(), model: model.modelName };
+    const fields: Record<string, JsonValue> = {};
+    const relationships: [string, Ref[]][] = [];
+    for (const [field, info] of fieldsOf(model)) {
+      const value = state[field];
+      if (value === undefined || value === null) continue;
+      switch (info.kind) {
+        case 'static':
+          fields[field] = toJson(value);
+          break;
+        case 'dynamic':
+          fields[field] = seriesJson(value as Series);
+          break;
+        case 'association':
+        case 'aggregation':
+        case 'composition':
+          relationships.push([field, value as Ref[]]);
+          break;
+        case 'backref':
+          break; // kept by the store, never written
+        default:
+          unreachable(info, 'field kind');
+      }
+    }
+    await this.tx.createRecord({ ...key, fields });
+    const assigned = newGuid(this.guidMap, guid);
+    if (assigned) this.created.push({ uid: key.uid, guid: assigned });
+    for (const [field, refs] of relationships) {
+      const targets = await this.resolveTargets(model, field, refs);
+      if (targets.length > 0) await this.tx.addLinks(key, field, targets);
+    }
+    return key;
+  }
+
+  /** Writes `state` onto the existing record `key` with the put or patch rules. */
+  async overwrite(key: RecordKey, state: AnyState): Promise<void> {
+    const recordModel = this.ctx.registry.get(key.model);
+    const stateModel = this.ctx.registry.get(state.model_name);
+    if (!recordModel.isSubModelOf(stateModel)) {
+      throw new ValidationError(
+        `Cannot ${this.mode} a ${state.model_name} state onto record ${key.uid}, which is a ${key.model}`,
+        { extra: { store: this.ctx.uid, uid: key.uid, model: key.model, state_model: state.model_name } },
+      );
+    }
+    const fields: Record<string, JsonValue> = {};
+    let current: Record<string, JsonValue> | null = null;
+    for (const [field, info] of fieldsOf(stateModel)) {
+      const value = state[field];
+      if (value === undefined || value === null) continue;
+      switch (info.kind) {
+        case 'static':
+          fields[field] = toJson(value);
+          break;
+        case 'dynamic':
+          if (fieldKinds.dynamic[this.mode] === 'replace') {
+            fields[field] = seriesJson(value as Series);
+          } else {
+            current ??= (await this.tx.readRecord(key.uid))?.fields ?? {};
+            fields[field] = appendedSeriesJson(current[field], value as Series);
+          }
+          break;
+        case 'association':
+        case 'aggregation':
+        case 'composition':
+          await this.writeRelationship(key, stateModel, field, info.kind, value as Ref[]);
+          break;
+        case 'backref':
+          break; // kept by the store, never written
+        default:
+          unreachable(info, 'field kind');
+      }
+    }
+    if (Object.keys(fields).length > 0) await this.tx.writeFields(key.uid, fields);
+  }
+
+  private async writeRelationship(
+    owner: RecordKey,
+    model: AnyStateModel,
+    field: string,
+    kind: RelationshipKind,
+    refs: Ref[],
+  ): Promise<void> {
+    const targets = await this.resolveTargets(model, field, refs);
+    const rule = fieldKinds[kind][this.mode];
+    switch (rule) {
+      case 'append':
+        if (targets.length > 0) await this.tx.addLinks(owner, field, targets);
+        return;
+      case 'replace':
+      case 'replace-and-delete-dropped': {
+        const previous = await this.tx.readLinks(owner.uid, field);
+        const kept = await replaceLinks(this.tx, owner, field, previous, targets);
+        if (rule === 'replace-and-delete-dropped')
+          await deleteDropped(this.ctx, this.tx, owner.uid, previous, kept, this.removed);
+        return;
+      }
+      case 'ignore':
+        return;
+      default:
+        unreachable(rule, 'write rule');
+    }
+  }
+
+  /** Turns the refs of a relationship into record keys: links are checked, new states created. */
+  private async resolveTargets(model: AnyStateModel, field: string, refs: Ref[]): Promise<RecordKey[]> {
+    const info = model.fields[field] as { target: () => AnyStateModel };
+    const target = info.target();
+    const where = `${model.modelName}.${field}`;
+    const linked: string[] = [];
+    for (const ref of refs) {
+      checkStoreOf(this.ctx, ref, where);
+      if (ref.record) linked.push(ref.record.uid);
+    }
+    const models = linked.length > 0 ? await this.tx.getModels(linked) : new Map<string, string>();
+    const keys: RecordKey[] = [];
+    for (const ref of refs) {
+      const uid = ref.record?.uid ?? (await uidOfGuid(this.ctx, this.guidMap, ref.guid));
+      if (uid) {
+        const found = models.get(uid) ?? (await this.tx.getModels([uid])).get(uid);
+        if (found === undefined)
+          throw notFound(this.ctx, uid, ref.state_model_name, `${where} links to a missing record`);
+        if (!this.ctx.registry.get(found).isSubModelOf(target)) {
+          throw new ValidationError(
+            `${where} accepts ${target.modelName} records; record ${uid} is a ${found}`,
+            {
+              extra: { model: model.modelName, field, uid, store: this.ctx.uid },
+            },
+          );
+        }
+        keys.push({ uid, model: found });
+      } else if (ref.state) {
+        // A JSON ref's state was parsed with its owner; a Ref instance passes the owner's
+        // schema as it is, so its state is parsed here unless a model already parsed it.
+        keys.push(await this.create(validateState(this.ctx, ref.state, ref.state_model_name), ref.guid));
+      } else {
+        throw new ValidationError(
+          `${where}: a ref to a ${ref.state_model_name} has neither a record nor a state`,
+          {
+            extra: { model: model.modelName, field, store: this.ctx.uid },
+          },
+        );
+      }
+    }
+    return keys;
+  }
+}
+
+/**
+ * Makes the links of `field` of `owner` exactly `targets`, in order (a target given twice is
+ * linked once, where it first appears), and returns the uids kept. When the links that stay
+ * are already the first of `targets`, in that order, only the dropped links are removed
+ * (`removeLinks` with `targets`) and only the new ones appended, so a put that keeps a long
+ * list, or drops a few members of it, does not rewrite it; otherwise the list is rewritten.
+ */
+async function replaceLinks(
+  tx: StorageTransaction,
+  owner: RecordKey,
+  field: string,
+  previous: readonly Link[],
+  targets: readonly RecordKey[],
+): Promise<Set<string>> {
+  const wanted: RecordKey[] = [];
+  const wantedUids = new Set<string>();
+  for (const target of targets) {
+    if (wantedUids.has(target.uid)) continue;
+    wantedUids.add(target.uid);
+    wanted.push(target);
+  }
+  const dropped: string[] = [];
+  let stay = 0;
+  let inOrder = true;
+  for (const link of previous) {
+    if (!wantedUids.has(link.target.uid)) dropped.push(link.target.uid);
+    else if (wanted[stay++]?.uid !== link.target.uid) inOrder = false;
+  }
+  if (!inOrder) {
+    await tx.removeLinks(owner.uid, field);
+    await tx.addLinks(owner, field, wanted);
+    return wantedUids;
+  }
+  if (dropped.length > 0 && stay === 0) await tx.removeLinks(owner.uid, field);
+  else if (dropped.length > 0) await tx.removeLinks(owner.uid, field, dropped);
+  if (stay < wanted.length) await tx.addLinks(owner, field, wanted.slice(stay));
+  return wantedUids;
+}
