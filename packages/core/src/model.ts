@@ -353,4 +353,3 @@ function dropUnknownNulls(
   }
   return out ?? input;
 }
-
