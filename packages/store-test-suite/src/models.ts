@@ -113,3 +113,9 @@ export const suiteModels = {
   SuiteItem,
   SuiteSpecialItem,
 } as const;
+
+/** A model with dates: stored in their JSON form (ISO strings), given back as `Date`s. */
+export const SuiteVisit = stateModel('SuiteVisit', {
+  at: z.date(),
+  history: z.array(z.object({ on: z.date(), note: z.string() })),
+});

@@ -1,4 +1,5 @@
 import { type AnyStateModel, Ref, ValidationError } from '@constelite/core';
+import { uuid4Schema } from '@constelite/core/wire';
 import type { StoreContext } from './context.js';
 import type { WhereClause } from './driver.js';
 import { methodNotAllowed, wrongStore } from './errors.js';
@@ -33,6 +34,13 @@ export function checkRef(ctx: StoreContext, ref: Ref, method: StoreMethod): Ref 
 export function checkStoreOf(ctx: StoreContext, ref: Ref, where: string): void {
   const store = ref.record?.store;
   if (store && store.uid.toLowerCase() !== ctx.uid) throw wrongStore(ctx, ref, where);
+  // Guids are version-4 UUIDs wherever they enter (the Python client rejects any other).
+  if (ref.guid !== null && ref.guid !== undefined && !uuid4Schema.safeParse(ref.guid).success) {
+    throw new ValidationError(
+      `${where}: the ${ref.state_model_name} ref's guid ${JSON.stringify(ref.guid)} is not a version-4 UUID`,
+      { extra: { store: ctx.uid, model: ref.state_model_name, guid: ref.guid } },
+    );
+  }
 }
 
 /** The `where` of a query as JSON conditions on static fields (any other field is an error). */

@@ -80,7 +80,8 @@ export async function readStates(
 /** A stored record as a state: its values, its links as refs, its backrefs. */
 async function stateOf(ctx: StoreContext, tx: StorageTransaction, record: StoredRecord): Promise<AnyState> {
   const model = ctx.registry.get(record.model);
-  const state: AnyState = { model_name: record.model, ...record.fields };
+  // Values are kept in their JSON form; the model gives them back as values (dates as Dates).
+  const state: AnyState = model.fromJSON({ model_name: record.model, ...record.fields });
   let linksByField: Map<string, Ref[]> | null = null;
   for (const [field, info] of fieldsOf(model)) {
     switch (info.kind) {

@@ -59,6 +59,19 @@ describe('Store construction', () => {
     expect((error as Error).message).toContain("'store-1'");
   });
 
+  it('a store uid must be a version-4 UUID, as the Python client requires: a v1 or the nil UUID is a VALIDATION_FAILED error naming it', () => {
+    for (const uid of ['e2c5a3d0-3f5b-11ee-be56-0242ac120002', '00000000-0000-0000-0000-000000000000']) {
+      let error: unknown;
+      try {
+        new Store({ uid, name: 'Old', driver: faultyDriver(diskOnFire) });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(isConsteliteError(error, 'VALIDATION_FAILED')).toBe(true);
+      expect((error as Error).message).toContain(uid);
+    }
+  });
+
   it('a store without a uid gets a random version-4 UUID, and uids are kept in lower case', () => {
     const store = new Store({ driver: faultyDriver(diskOnFire) });
     expect(store.uid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);

@@ -10,6 +10,7 @@ import {
   type StoreInfo,
   ValidationError,
 } from '@constelite/core';
+import { uuid4Schema } from '@constelite/core/wire';
 import { deleteOne } from './cascades.js';
 import { assertAllowed } from './checks.js';
 import type { StoreContext } from './context.js';
@@ -48,8 +49,6 @@ export interface StoreOptions {
 
 type RefOf<M> = M extends AnyStateModel ? RefTo<StateOf<M>> : RefTo;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * A store: records of state models behind the standard methods put/get/patch/delete/query/
  * bulkGet, with the relationship semantics of docs/concepts.md. A store package subclasses it
@@ -73,10 +72,13 @@ export class Store {
 
   constructor(options: StoreOptions) {
     const uid = options.uid ?? randomUUID();
-    if (!UUID.test(uid)) {
-      throw new ValidationError(`Store uid '${uid}' is not a UUID`, {
-        extra: { store: options.name ?? null },
-      });
+    if (!uuid4Schema.safeParse(uid).success) {
+      throw new ValidationError(
+        `Store uid '${uid}' is not a version-4 UUID (the Python client accepts no other)`,
+        {
+          extra: { store: options.name ?? null },
+        },
+      );
     }
     checkContractVersion(options.driver, options.name ?? uid);
     this.uid = uid.toLowerCase();

@@ -1,11 +1,31 @@
 import { type AnyState, ref } from '@constelite/core';
 import { expect } from 'vitest';
 import { count, expectError, missingRef, rawRef, stateOf, uidOf } from '../helpers.js';
-import { SuiteCat, SuiteCollar, SuiteHuman, SuiteKitten } from '../models.js';
+import { SuiteCat, SuiteCollar, SuiteHuman, SuiteKitten, SuiteVisit } from '../models.js';
 import type { SuiteTest } from '../types.js';
 
 /** put/get/patch/delete/bulkGet on single records, static fields only. */
 export const basicCases = {
+  'a z.date() value is given back as the same Date by get, after put and after patch, nested ones too':
+    async ({ store }) => {
+      const at = new Date('2026-12-01T10:00:00.000Z');
+      const later = new Date('2026-12-02T08:30:00.000Z');
+      const saved = await store.put(ref(SuiteVisit({ at, history: [{ on: at, note: 'first' }] })));
+      const got = stateOf(await store.get(saved)) as { at: unknown; history: { on: unknown }[] };
+      expect(got.at).toBeInstanceOf(Date);
+      expect(got.at).toEqual(at);
+      expect(got.history[0]?.on).toEqual(at);
+      await store.patch(saved.withState(SuiteVisit({ at: later })));
+      expect((stateOf(await store.get(saved)) as { at: unknown }).at).toEqual(later);
+    },
+
+  'a ref whose guid is not a version-4 UUID is a VALIDATION_FAILED error and stores nothing': async ({
+    store,
+  }) => {
+    await expectError(store.put(ref(SuiteCat({ name: 'Tom' }), { guid: 'q' })), 'VALIDATION_FAILED');
+    expect(await count(store, SuiteCat)).toBe(0);
+  },
+
   'put(ref without record) creates a record and returns a ref with the record and no state': async ({
     store,
   }) => {
