@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { consoleLogger } from '@constelite/api';
-import { ConsteliteClient } from '@constelite/client';
-import type { AnyState, Ref, RefTo } from '@constelite/core';
+import {
+  ConsteliteClient,
+  type CountArgs,
+  type IterateArgs,
+  type QueryArgs,
+  type QueryPageArgs,
+} from '@constelite/client';
+import type { AnyState, AnyStateModel, Ref, RefTo } from '@constelite/core';
 import { MemoryStore } from '@constelite/memory-store';
 import { HonoAPI } from '@constelite/server';
 import type { GuidMap, StoreMethod } from '@constelite/store';
-import type { SuiteQuery, SuiteStore } from '@constelite/store-test-suite';
+import type { SuiteIterate, SuiteQuery, SuiteQueryPage, SuiteStore } from '@constelite/store-test-suite';
 
 /**
  * A store seen through the HTTP client: every method is a request to a Hono app serving a
@@ -26,6 +32,8 @@ export class RemoteStore implements SuiteStore {
       name: `Remote ${served.name}`,
       stores: [served],
       loggers: { default: consoleLogger({ write: () => {} }) },
+      // The suite stores 1 MiB values, so bodies are a little larger than that.
+      bodyLimit: 4 * 1024 * 1024,
     });
     const app = api.generateApp();
     this.#client = new ConsteliteClient({
@@ -68,11 +76,21 @@ export class RemoteStore implements SuiteStore {
 
   query(options: SuiteQuery): Promise<RefTo[]> {
     return this.#client.store.query({
-      model: options.model,
+      ...(options as QueryArgs<AnyStateModel>),
       store: this.#store,
-      ...(options.where ? { where: options.where } : {}),
-      ...(options.includeStates !== undefined ? { includeStates: options.includeStates } : {}),
     }) as Promise<RefTo[]>;
+  }
+
+  queryPage(options: SuiteQueryPage): Promise<{ refs: RefTo[]; nextCursor: string | null }> {
+    return this.#client.store.queryPage({ ...(options as QueryPageArgs<AnyStateModel>), store: this.#store });
+  }
+
+  count(options: Pick<SuiteQuery, 'model' | 'where'>): Promise<number> {
+    return this.#client.store.count({ ...(options as CountArgs<AnyStateModel>), store: this.#store });
+  }
+
+  iterate(options: SuiteIterate): AsyncIterable<RefTo> {
+    return this.#client.store.iterate({ ...(options as IterateArgs<AnyStateModel>), store: this.#store });
   }
 
   /** The wire protocol has no bulk get: one get per ref, answered in order. */

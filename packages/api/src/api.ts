@@ -2,6 +2,7 @@ import {
   type AnyStateModel,
   defaultRegistry,
   isConsteliteError,
+  JobCancelledError,
   type ModelRegistry,
   ProtocolFailedError,
   type Ref,
@@ -19,9 +20,19 @@ import {
 } from '@constelite/core/wire';
 import { type GuidMap, MemoryGuidMap, type Store } from '@constelite/store';
 import type { ProtocolHost } from './host.js';
-import { type Job, type JobOptions, JobTable } from './jobs.js';
+import {
+  isJobQueue,
+  type Job,
+  type JobQueue,
+  type JobRunContext,
+  type JobSubmission,
+  jobProgress,
+  MemoryJobQueue,
+  type MemoryJobQueueOptions,
+} from './jobs/index.js';
 import { consoleLogger, type Logger, type LoggerFactory } from './logger.js';
 import { handleEndpoint, type OperationContext } from './operations.js';
+import { DEFAULT_MAX_UNPAGED_RECORDS } from './queries.js';
 import { type AnyProtocol, isProtocol } from './protocol.js';
 import { checkReturned, encodeResult } from './results.js';
 
@@ -42,8 +53,23 @@ export interface ConsteliteAPIOptions {
   loggers?: Record<string, LoggerFactory>;
   /** The registry that resolves model names in requests. Default: the global registry. */
   registry?: ModelRegistry;
-  /** Bounds of the finished jobs kept in memory. */
-  jobs?: JobOptions;
+  /**
+   * The most records an unpaged query (`/store/query` without `limit`) answers; a query that
+   * matches more is refused with `RESULT_TOO_LARGE`, telling the caller to page. Default: 10,000.
+   */
+  maxUnpagedRecords?: number;
+  /**
+   * Where jobs go: a `JobQueue` (e.g. `BullMQJobQueue` of `@constelite/jobs-bullmq`, whose
+   * workers run the jobs in other processes), or the options of the default in-memory queue
+   * (docs/jobs.md).
+   */
+  jobs?: MemoryJobQueueOptions | JobQueue;
+}
+
+/** Options of one job submission. */
+export interface StartJobOptions {
+  /** The same key (for the same protocol) answers the job it started first instead of starting another, while that job is retained. */
+  idempotencyKey?: string | null;
 }
 
 export type { LoggerSelection };
@@ -65,16 +91,19 @@ export class ConsteliteAPI implements ProtocolHost {
   readonly temporaryStore: Store | null;
   /** The registry that resolves model names. */
   readonly registry: ModelRegistry;
+  /** The most records an unpaged query answers. */
+  readonly maxUnpagedRecords: number;
   readonly #stores = new Map<string, Store>();
   readonly #models = new Map<string, AnyStateModel>();
   readonly #protocols = new Map<string, AnyProtocol>();
   readonly #loggers: Map<string, LoggerFactory>;
-  readonly #jobs: JobTable;
+  readonly #jobs: JobQueue;
 
   constructor(options: ConsteliteAPIOptions) {
     this.name = options.name;
     this.version = options.version ?? '0.1.0';
     this.registry = options.registry ?? defaultRegistry;
+    this.maxUnpagedRecords = options.maxUnpagedRecords ?? DEFAULT_MAX_UNPAGED_RECORDS;
     this.temporaryStore = options.temporaryStore ?? null;
     for (const store of [...options.stores, ...(this.temporaryStore ? [this.temporaryStore] : [])]) {
       const existing = this.#stores.get(store.uid);
@@ -88,7 +117,12 @@ export class ConsteliteAPI implements ProtocolHost {
     }
     this.stores = this.#stores;
     this.#loggers = new Map(Object.entries({ default: consoleLogger(), ...options.loggers }));
-    this.#jobs = new JobTable(options.jobs);
+    this.#jobs = isJobQueue(options.jobs) ? options.jobs : new MemoryJobQueue(options.jobs);
+    this.#jobs.bind({
+      name: this.name,
+      run: (submission, context) => this.runJob(submission, context),
+      logger: this.getLogger(),
+    });
   }
 
   /**
@@ -199,17 +233,67 @@ export class ConsteliteAPI implements ProtocolHost {
   }
 
   /**
-   * Starts the protocol at `path` in the background after validating `path`, `args` and the
-   * logger, and returns the `submitted` job; `fetchJob` tells how it ends.
+   * Submits the protocol at `path` as a job after validating `path`, `args` and the logger,
+   * and returns the `submitted` job (`state: 'queued'`); `fetchJob` tells how it ends. The
+   * job queue may refuse it: `JOBS_FULL` when it holds as many jobs as it admits,
+   * `PAYLOAD_TOO_LARGE` for arguments larger than it keeps.
    */
-  async startJob(path: string, args: unknown, logger?: LoggerSelection | null): Promise<Job> {
-    const work = await this.#prepare(path, args, logger);
-    return this.#jobs.start(work, (error) => (error instanceof Error ? error.message : String(error)));
+  async startJob(
+    path: string,
+    args: unknown,
+    logger?: LoggerSelection | null,
+    options: StartJobOptions = {},
+  ): Promise<Job> {
+    await this.#prepare(path, args, logger);
+    return this.#jobs.submit({
+      path,
+      args: (args ?? {}) as Record<string, unknown>,
+      logger: logger ?? null,
+      idempotencyKey: options.idempotencyKey ?? null,
+    });
   }
 
-  /** The job's current status and result; `UnknownJobError` when it never existed or expired. */
-  fetchJob(uid: string): Job {
+  /** The job as it is now; `UNKNOWN_JOB` when it never existed or expired. */
+  fetchJob(uid: string): Promise<Job> {
     return this.#jobs.fetch(uid);
+  }
+
+  /**
+   * Cancels the job: a queued job never runs, a running one has its protocol's `signal`
+   * aborted, and the job reads `failed` with `error_code: 'JOB_CANCELLED'` at once. A
+   * finished job is answered unchanged; `UNKNOWN_JOB` when it never existed or expired.
+   */
+  cancelJob(uid: string): Promise<Job> {
+    return this.#jobs.cancel(uid);
+  }
+
+  /** The job queue the API submits to. */
+  get jobQueue(): JobQueue {
+    return this.#jobs;
+  }
+
+  /**
+   * Runs one job's protocol in this process and answers its JSON-ready result: what a job
+   * queue (the in-memory one, or a worker of `@constelite/jobs-bullmq`) calls. Every log line
+   * carries the protocol path and the job uid; a failure is logged at error level with its
+   * code and rejects with it; a cancelled job rejects with `JOB_CANCELLED` as soon as its
+   * signal aborts, whether or not the protocol stops.
+   */
+  async runJob(submission: JobSubmission, context: JobRunContext): Promise<unknown> {
+    let work: () => Promise<unknown>;
+    try {
+      work = await this.#prepare(submission.path, submission.args, submission.logger, context);
+    } catch (error) {
+      // Validated when it was submitted; failing now means this process serves other protocols or models.
+      const code = isConsteliteError(error) ? error.code : 'INTERNAL_ERROR';
+      this.getLogger().error(error instanceof Error ? error.message : String(error), {
+        code,
+        protocol: submission.path,
+        job: context.uid,
+      });
+      throw error;
+    }
+    return work();
   }
 
   /** The logger the selection names (`default` when none); `UnknownLoggerError` otherwise. */
@@ -241,6 +325,7 @@ export class ConsteliteAPI implements ProtocolHost {
     path: string,
     args: unknown,
     selection?: LoggerSelection | null,
+    job?: JobRunContext,
   ): Promise<() => Promise<unknown>> {
     const target = this.getProtocol(path);
     const parsed = await target.args.safeParseAsync(args ?? {});
@@ -249,20 +334,71 @@ export class ConsteliteAPI implements ProtocolHost {
         extra: { protocol: path, issues: issuesJSON(parsed.error) },
       });
     }
-    const logger = withFields(this.getLogger(selection), { protocol: path });
+    const logger = withFields(
+      this.getLogger(selection),
+      job ? { protocol: path, job: job.uid } : { protocol: path },
+    );
+    const signal = job?.signal ?? new AbortController().signal;
+    const context = {
+      api: this as ProtocolHost,
+      logger,
+      args: parsed.data,
+      signal,
+      job: job ? { uid: job.uid, attempt: job.attempt } : null,
+      progress: (fraction: number | null, message?: string | null): void =>
+        job?.progress(jobProgress(fraction, message)),
+    };
     return async () => {
       let output: unknown;
       try {
-        const returned = await target.run({ api: this, logger, args: parsed.data });
+        const returned = await untilAborted(
+          (async () => target.run(context))(),
+          signal,
+        );
         output = await checkReturned(target.returns, returned, this.registry);
         return await encodeResult(output, this.registry, this.temporaryStore);
       } catch (error) {
+        if (job && signal.aborted) {
+          const cancelled = new JobCancelledError(`Job ${job.uid} of protocol '${path}' was cancelled`, {
+            extra: { protocol: path, uid: job.uid },
+          });
+          logger.warn(cancelled.message, { code: cancelled.code });
+          throw cancelled;
+        }
         const failure = protocolFailure(path, error);
         logger.error(failure.message, { code: failure.code, cause_code: failure.extra.cause_code ?? null });
         throw failure;
       }
     };
   }
+}
+
+/**
+ * Settles with `work`, or rejects as soon as `signal` aborts: a cancelled job ends at once even
+ * when its protocol ignores the signal (the protocol's late outcome is dropped).
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      work.catch(() => {});
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 function isZodError(error: unknown): error is { issues: { path: PropertyKey[]; message: string }[] } {

@@ -1,5 +1,34 @@
-export { ConsteliteAPI, type ConsteliteAPIOptions, type LoggerSelection } from './api.js';
-export { type Job, type JobOptions, type JobStatus, JobTable } from './jobs.js';
+export {
+  ConsteliteAPI,
+  type ConsteliteAPIOptions,
+  type LoggerSelection,
+  type StartJobOptions,
+} from './api.js';
+export {
+  checkStoredSize,
+  defaultJobLimits,
+  failureOutcome,
+  finishedJobJSON,
+  idempotentJobUid,
+  isJobQueue,
+  type Job,
+  type JobLimits,
+  type JobOutcome,
+  type JobProgress,
+  type JobQueue,
+  type JobQueueHost,
+  type JobRunContext,
+  type JobState,
+  type JobSubmission,
+  jobJSON,
+  jobProgress,
+  jsonSize,
+  MAX_PROGRESS_MESSAGE,
+  MemoryJobQueue,
+  type MemoryJobQueueOptions,
+  type ProtocolRunner,
+} from './jobs/index.js';
+export type { JobStatus } from '@constelite/core/wire';
 export {
   type ConsoleLoggerOptions,
   consoleLogger,
@@ -17,3 +46,4 @@ export {
   type ProtocolFunction,
   protocol,
 } from './protocol.js';
+export { DEFAULT_MAX_UNPAGED_RECORDS, StreamedList } from './queries.js';

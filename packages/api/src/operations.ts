@@ -4,6 +4,7 @@ import { endpoints, formatIssues, issuesJSON } from '@constelite/core/wire';
 import type { Store } from '@constelite/store';
 import type { z } from 'zod';
 import type { ConsteliteAPI } from './api.js';
+import { countOperation, queryOperation, queryPageOperation } from './queries.js';
 
 /** What a transport passes with a body: the protocol path of `/protocols/<path>` and `/jobs/<path>`. */
 export interface OperationContext {
@@ -33,21 +34,17 @@ export const operations: { [N in EndpointName]: Operation<N> } = {
     await (await storeFor(api, target, body.store?.uid, 'delete')).delete(target);
     return null;
   },
-  'store.query': async (api, body) => {
-    const model = api.registry.get(body.model_name);
-    const store = api.getStore(body.store.uid);
-    const where: Record<string, unknown> = {};
-    // null means "not given" on the wire (the Python client sends unset fields as null).
-    for (const [field, value] of Object.entries(body.query?.property_values ?? {})) {
-      if (value !== null && value !== undefined) where[field] = value;
-    }
-    return store.query({ model, where, includeStates: body.include_states ?? false });
-  },
+  'store.query': queryOperation,
+  'store.queryPage': queryPageOperation,
+  'store.count': countOperation,
   'jobs.fetch': async (api, body) => api.fetchJob(typeof body.job === 'string' ? body.job : body.job.uid),
+  'jobs.cancel': async (api, body) => api.cancelJob(typeof body.job === 'string' ? body.job : body.job.uid),
   'protocols.run': async (api, body, context) =>
     api.runProtocol(protocolPath(context), body.args ?? {}, body.logger),
   'jobs.start': async (api, body, context) =>
-    api.startJob(protocolPath(context), body.args ?? {}, body.logger),
+    api.startJob(protocolPath(context), body.args ?? {}, body.logger, {
+      idempotencyKey: body.idempotency_key ?? null,
+    }),
 };
 
 /** An operation that resolves the body's ref and calls the store method of the same name. */

@@ -1,8 +1,10 @@
 import {
   type AnyState,
   type AnyStateModel,
+  type ConsteliteError,
   defaultRegistry,
   errorFromJSON,
+  errorTable,
   InvalidResponseError,
   isConsteliteError,
   JobTimeoutError,
@@ -13,6 +15,7 @@ import {
   type ResolveOptions,
   ValidationError,
 } from '@constelite/core';
+import { QUERY_LIMIT_MAX } from '@constelite/core/query';
 import {
   type EndpointBody,
   type EndpointName,
@@ -22,15 +25,21 @@ import {
   type LoggerSelection,
 } from '@constelite/core/wire';
 import ky, { HTTPError, type KyInstance, type RetryOptions, TimeoutError } from 'ky';
+import { type BodyLimits, readText } from './body.js';
 import type {
   CallOptions,
+  CountArgs,
+  IterateArgs,
   Job,
   JobHelpers,
   JobsOf,
   LoggerChoice,
   ProtocolsOf,
   QueryArgs,
+  QueryPage,
+  QueryPageArgs,
   QueryRef,
+  RawCallOptions,
   RetryPolicy,
   StoreRef,
   WaitOptions,
@@ -48,8 +57,16 @@ export interface ConsteliteClientOptions {
    * environment variable; `null` sends no token even when the variable is set.
    */
   token?: string | null;
-  /** Milliseconds to wait for each answer, or `false` for no limit. Default: 30 000. */
+  /**
+   * Milliseconds a request may take, from sending it to the last byte of its answer (each retry
+   * gets the whole time again), or `false` for no limit. Default: 30 000.
+   */
   timeout?: number | false;
+  /**
+   * The largest answer the client reads, in bytes after decompression; a larger one is stopped
+   * while it arrives and is a `RESPONSE_TOO_LARGE` error. Default: 64 MiB (`DEFAULT_MAX_RESPONSE_BYTES`).
+   */
+  maxResponseBytes?: number;
   /**
    * How reads (`store.get`, `store.query`, `jobs.fetch`) are retried: a retry count or a
    * policy. Writes and protocol calls are never retried unless a call asks for it. Default: 2 retries.
@@ -79,10 +96,16 @@ interface RequestOptions {
   protocolPath?: string;
   timeout?: number | false | undefined;
   retry?: number | RetryPolicy | undefined;
+  /** Retry this write like a read (it is safe to repeat: an idempotent job start, a cancel). */
+  retryAsRead?: boolean;
   signal?: AbortSignal | undefined;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** The largest answer a client reads unless told otherwise: 64 MiB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+/** Error answers are read for their message only; a larger one is cut (its status still counts). */
+const MAX_ERROR_BODY_BYTES = 1024 * 1024;
 const DEFAULT_RETRY_LIMIT = 2;
 const DEFAULT_RETRY_STATUSES = [408, 429, 500, 502, 503, 504];
 
@@ -120,17 +143,29 @@ export class ConsteliteClient<P = unknown> {
     const helpers: JobHelpers = {
       fetch: (args) => this.fetchJob(args.job),
       wait: (job, waitOptions) => this.waitForJob(job, waitOptions),
+      cancel: (job) => this.cancelJob(job),
     };
     this.jobs = pathProxy([], (path, args, call) => this.startJob(path, args, call), helpers) as JobsOf<P>;
   }
 
-  /** Runs the protocol at `path` (e.g. `'cats/herd_a_cat'`) and answers its result; the untyped form of `client.protocols`. */
+  /**
+   * Runs the protocol at `path` (e.g. `'cats/herd_a_cat'`) and answers its result; the untyped
+   * form of `client.protocols`. With `waitForResponse: false` it resolves (to `undefined`) once
+   * the request has been sent.
+   */
   async runProtocol(
     path: string,
     args?: Record<string, unknown>,
     options: CallOptions = {},
   ): Promise<unknown> {
     const body = { args: args ?? {}, logger: loggerJSON(options.logger) };
+    if (options.waitForResponse === false) {
+      const endpoint = endpoints['protocols.run'];
+      return this.#transport.send(`${endpoint.path}${encodePath(path)}`, body, {
+        timeout: options.timeout,
+        signal: options.signal,
+      });
+    }
     const result = await this.#transport.call('protocols.run', body, {
       protocolPath: path,
       timeout: options.timeout,
@@ -142,34 +177,55 @@ export class ConsteliteClient<P = unknown> {
 
   /** Starts the protocol at `path` as a job and answers the submitted job; the untyped form of `client.jobs`. */
   async startJob(path: string, args?: Record<string, unknown>, options: CallOptions = {}): Promise<Job> {
-    const body = { args: args ?? {}, logger: loggerJSON(options.logger) };
+    const key = options.idempotencyKey;
+    const body = {
+      args: args ?? {},
+      logger: loggerJSON(options.logger),
+      ...(key === undefined ? {} : { idempotency_key: key }),
+    };
     const job = await this.#transport.call('jobs.start', body, {
       protocolPath: path,
       timeout: options.timeout,
+      // With a key a repeated start answers the same job, so it is as safe to retry as a read.
       retry: options.retry,
+      retryAsRead: key !== undefined,
       signal: options.signal,
     });
     return this.#transport.job(job);
   }
 
+  /**
+   * Cancels the job: a queued job never runs, a running one has its protocol's signal aborted;
+   * it then reads `failed` with `error_code: 'JOB_CANCELLED'`. A finished job is answered as
+   * it is. Cancelling twice is harmless, so it is retried like a read.
+   */
+  async cancelJob<R = unknown>(
+    job: Job<R> | string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<Job<R>> {
+    const answer = await this.#transport.call(
+      'jobs.cancel',
+      { job: jobBody(job, 'jobs.cancel') },
+      { signal: options.signal, retryAsRead: true },
+    );
+    return this.#transport.job(answer) as Job<R>;
+  }
+
+  /**
+   * Posts `body` to `path` of the API (`'/jobs/cancel'`, or a route of your own next to the API)
+   * and answers its JSON unchecked and unresolved: the raw call for endpoints this client does
+   * not wrap. It counts as a write, so it is not retried unless `options.retry` asks. Errors
+   * are the typed errors of every call.
+   */
+  async call(path: string, body: unknown = {}, options: RawCallOptions = {}): Promise<unknown> {
+    return this.#transport.post(`/${encodePath(path, 'path')}`, body, 'write', options, path);
+  }
+
   /** The job's current status, result and error (a read: retried by the client's retry policy). */
   async fetchJob<R = unknown>(job: Job<R> | string, options: { signal?: AbortSignal } = {}): Promise<Job<R>> {
-    const uid = typeof job === 'string' ? job : job?.uid;
-    if (typeof uid !== 'string') {
-      throw new ValidationError(`jobs.fetch needs a job or a job uid, received ${JSON.stringify(job)}`);
-    }
     const answer = await this.#transport.call(
       'jobs.fetch',
-      // The whole Job shape (without the result) so that servers validating a Job model accept it too.
-      {
-        job: {
-          model_name: 'Job',
-          uid,
-          status: typeof job === 'string' ? 'submitted' : job.status,
-          result: null,
-          error: null,
-        },
-      },
+      { job: jobBody(job, 'jobs.fetch') },
       { signal: options.signal },
     );
     return this.#transport.job(answer) as Job<R>;
@@ -182,6 +238,7 @@ export class ConsteliteClient<P = unknown> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const current = await this.fetchJob<R>(job, { signal: options.signal });
+      if (current.status === 'failed' && options.throwOnFailure) throw jobFailure(current);
       if (current.status !== 'submitted') return current;
       const left = deadline - Date.now();
       if (left <= 0) {
@@ -194,11 +251,52 @@ export class ConsteliteClient<P = unknown> {
   }
 }
 
+/**
+ * The job as a `/jobs/fetch` or `/jobs/cancel` body carries it: the whole Job shape (without
+ * the result), so that servers validating a Job model accept it too.
+ */
+function jobBody(job: Job | string, endpoint: string): EndpointBody<'jobs.fetch'>['job'] {
+  const uid = typeof job === 'string' ? job : job?.uid;
+  if (typeof uid !== 'string') {
+    throw new ValidationError(`${endpoint} needs a job or a job uid, received ${JSON.stringify(job)}`);
+  }
+  return {
+    model_name: 'Job',
+    uid,
+    status: typeof job === 'string' ? 'submitted' : job.status,
+    result: null,
+    error: null,
+  };
+}
+
+/** The typed error of a failed job: the class of its `error_code` (`PROTOCOL_FAILED` when the API sent none). */
+function jobFailure(job: Job): ConsteliteError {
+  const code = typeof job.error_code === 'string' ? job.error_code : 'PROTOCOL_FAILED';
+  const status = Object.hasOwn(errorTable, code) ? errorTable[code as keyof typeof errorTable].status : 500;
+  const message = job.error ?? `Job ${job.uid} failed`;
+  return errorFromJSON(
+    {
+      detail: message,
+      code,
+      status,
+      extra: {
+        error_message: message,
+        uid: job.uid,
+        ...(typeof job.error_cause_code === 'string' ? { cause_code: job.error_cause_code } : {}),
+      },
+    },
+    status,
+  );
+}
+
 /** @internal The HTTP side shared by the client's parts: URLs, retries, timeouts, errors, answer resolution. */
 export class Transport {
   readonly url: string;
   readonly #http: KyInstance;
+  readonly #userFetch: FetchFunction | undefined;
+  readonly #headers: Record<string, string>;
   readonly #timeout: number | false;
+  readonly #maxResponseBytes: number;
   readonly #readRetry: RetryOptions;
   readonly #registry: ModelRegistry;
   readonly #resolveOptions: ResolveOptions;
@@ -207,13 +305,16 @@ export class Transport {
     const base = parseBaseUrl(options.url);
     this.url = base.href;
     this.#timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
+    this.#maxResponseBytes = checkedLimit(options.maxResponseBytes);
     this.#readRetry = retryOptions(options.retry ?? DEFAULT_RETRY_LIMIT);
     this.#registry = options.registry ?? defaultRegistry;
     this.#resolveOptions = { force: options.force ?? false, unknownFields: options.unknownFields ?? 'strip' };
     const token = options.token === undefined ? environmentToken() : options.token;
     const userFetch = options.fetch;
+    this.#headers = { ...options.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) };
+    this.#userFetch = userFetch;
     this.#http = ky.create({
-      headers: { ...options.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: this.#headers,
       throwHttpErrors: true,
       ...(userFetch ? { fetch: async (input, init) => userFetch(input as Request, init) } : {}),
     });
@@ -235,55 +336,177 @@ export class Transport {
       endpoint.match === 'prefix'
         ? `${endpoint.path}${encodePath(options.protocolPath ?? '')}`
         : endpoint.path;
-    const json = await this.post(path, body, endpoint.kind, options);
+    const json = await this.post(path, body, endpoint.kind, options, name);
     const checked = endpoint.result.safeParse(json);
     if (!checked.success) {
+      const url = new URL(path.slice(1), this.url).href;
       throw new InvalidResponseError(
-        `POST ${new URL(path.slice(1), this.url).href} answered a body that is not what ${endpoint.path}${endpoint.match === 'prefix' ? '<path>' : ''} answers: ${formatIssues(checked.error)}`,
-        { extra: { endpoint: name, path } },
+        `POST ${url} answered a body that is not what ${name} (${endpoint.path}${endpoint.match === 'prefix' ? '<path>' : ''}) answers: ${formatIssues(checked.error)}`,
+        { extra: { endpoint: name, path, url } },
       );
     }
     return checked.data as EndpointResult<N>;
   }
 
-  /** Posts `body` to `path` and answers the parsed JSON. */
-  async post(path: string, body: unknown, kind: 'read' | 'write', options: RequestOptions): Promise<unknown> {
+  /**
+   * Posts `body` to `path` and answers the parsed JSON. `endpoint` names the call in errors (an
+   * endpoint of the table, or the path of a raw `client.call`). The timeout covers each attempt
+   * from its request to the last byte of its answer; the answer is read up to `maxResponseBytes`.
+   */
+  async post(
+    path: string,
+    body: unknown,
+    kind: 'read' | 'write',
+    options: RequestOptions,
+    endpoint: string = path,
+  ): Promise<unknown> {
     const url = new URL(path.replace(/^\//, ''), this.url).href;
     const timeout = options.timeout === undefined ? this.#timeout : options.timeout;
     const retry =
       options.retry !== undefined
         ? retryOptions(options.retry)
-        : kind === 'read'
+        : kind === 'read' || options.retryAsRead
           ? this.#readRetry
           : { limit: 0 };
+    // ky's timeout ends when the headers arrive; this controller ends a body that stalls after them.
+    const bodyAbort = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, bodyAbort.signal]) : bodyAbort.signal;
+    let attemptStarted = Date.now();
+    const limits = (maxBytes: number): BodyLimits => ({
+      url,
+      maxBytes,
+      deadline: timeout === false ? undefined : attemptStarted + timeout,
+      timeoutMs: timeout,
+      abort: bodyAbort,
+      signal: options.signal,
+    });
     let response: Response;
     try {
       response = await this.#http.post(url, {
         json: body,
         timeout,
         retry,
-        ...(options.signal ? { signal: options.signal } : {}),
+        signal,
+        hooks: {
+          beforeRequest: [
+            () => {
+              attemptStarted = Date.now();
+            },
+          ],
+        },
       });
     } catch (error) {
-      throw await toConsteliteError(error, url, timeout);
+      throw await toConsteliteError(
+        error,
+        url,
+        timeout,
+        limits(Math.min(MAX_ERROR_BODY_BYTES, this.#maxResponseBytes)),
+      );
     }
-    const text = await response.text();
+    const text = await readText(response, limits(this.#maxResponseBytes));
     if (text.trim() === '') {
-      throw new InvalidResponseError(`POST ${url} answered ${response.status} with an empty body`, {
-        extra: { url, status: response.status },
-      });
+      throw new InvalidResponseError(
+        `POST ${url} answered ${response.status} with an empty body, where ${endpoint} answers JSON`,
+        { extra: { endpoint, url, status: response.status } },
+      );
     }
     try {
       return JSON.parse(text) as unknown;
     } catch (cause) {
       throw new InvalidResponseError(
-        `POST ${url} answered ${response.status} with a body that is not JSON: ${excerpt(text)}`,
-        {
-          cause,
-          extra: { url, status: response.status },
-        },
+        `POST ${url} answered ${response.status} with a body that is not JSON, where ${endpoint} answers JSON: ${excerpt(text)}`,
+        { cause, extra: { endpoint, url, status: response.status } },
       );
     }
+  }
+
+  /**
+   * Posts `body` to `path` and resolves once the request has been sent, without waiting for the
+   * answer (a protocol called with `waitForResponse: false`). Where the runtime streams request
+   * bodies (Node, Bun, Deno), "sent" means the whole body was handed to the connection; where it
+   * does not (browsers), it means the request was handed to `fetch`. A failure before that (the
+   * API unreachable, an error answer that came first) is thrown; afterwards the request runs to
+   * its end or to the timeout in the background and its answer is discarded.
+   */
+  async send(path: string, body: unknown, options: RequestOptions): Promise<void> {
+    const url = new URL(path.replace(/^\//, ''), this.url).href;
+    const timeout = options.timeout === undefined ? this.#timeout : options.timeout;
+    const bytes = new TextEncoder().encode(JSON.stringify(body));
+    const controller = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
+    let markSent: () => void = () => undefined;
+    const sent = new Promise<void>((resolve) => {
+      markSent = resolve;
+    });
+    const init: RequestInit & { duplex?: 'half' } = {
+      method: 'POST',
+      headers: { ...this.#headers, 'content-type': 'application/json' },
+      signal,
+    };
+    if (streamsRequestBodies()) {
+      let given = false;
+      // highWaterMark 0: the body is pulled only when the connection asks for more, so the
+      // second pull means the first (and only) chunk has been written.
+      init.body = new ReadableStream<Uint8Array>(
+        {
+          pull(stream) {
+            if (given) {
+              stream.close();
+              markSent();
+            } else {
+              given = true;
+              stream.enqueue(bytes);
+            }
+          },
+        },
+        { highWaterMark: 0 },
+      );
+      init.duplex = 'half';
+    } else {
+      init.body = bytes;
+    }
+    let timedOut = false;
+    const timer =
+      timeout === false
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+          }, timeout);
+    const limits: BodyLimits = {
+      url,
+      maxBytes: Math.min(MAX_ERROR_BODY_BYTES, this.#maxResponseBytes),
+      deadline: timeout === false ? undefined : Date.now() + timeout,
+      timeoutMs: timeout,
+      abort: controller,
+      signal: options.signal,
+    };
+    const outcome = (async () => {
+      let response: Response;
+      try {
+        // The global fetch gets the URL and init: a Request built first would read the whole
+        // body stream up front, before any connection, and "sent" would mean nothing.
+        response = await (this.#userFetch
+          ? this.#userFetch(new Request(url, init))
+          : globalThis.fetch(url, init));
+      } catch (error) {
+        if (timedOut) throw timeoutError(url, timeout, error);
+        throw await toConsteliteError(error, url, timeout, limits);
+      }
+      if (!response.ok) throw await errorFromResponse(response, url, limits);
+      void response.body?.cancel().catch(() => undefined);
+    })();
+    if (!init.duplex) setTimeout(markSent, 0);
+    try {
+      await Promise.race([sent, outcome]);
+    } catch (error) {
+      clearTimeout(timer);
+      throw error;
+    }
+    outcome.then(
+      () => clearTimeout(timer),
+      () => clearTimeout(timer),
+    );
   }
 
   /** Resolves refs and states in a JSON answer through the registry (refs become `Ref`s). */
@@ -367,17 +590,119 @@ export class StoreClient {
     await this.#client.call('store.delete', body);
   }
 
-  /** Refs to the records of a model (sub-models included) whose static fields equal `where`. Retried like every read. */
+  /**
+   * Refs to the records of a model (sub-models included) that meet `where`, sorted by
+   * `orderBy`, at most `limit`; the same query language as `Store.query` (docs/queries.md).
+   * Without a limit the API answers at most its unpaged maximum (default 10,000) and refuses a
+   * query matching more with `RESULT_TOO_LARGE`: page with `queryPage` or `iterate`. Retried
+   * like every read.
+   */
   async query<M extends AnyStateModel | string>(args: QueryArgs<M>): Promise<QueryRef<M>[]> {
-    const modelName = typeof args.model === 'string' ? args.model : (args.model as AnyStateModel).modelName;
-    const body = {
-      query: args.where ? { property_values: args.where } : null,
-      model_name: modelName,
-      store: { uid: args.store.uid, name: args.store.name ?? null },
+    checkLimit('query', 'limit', args.limit);
+    const answer = await this.#client.call('store.query', {
+      ...queryBody(args),
+      order_by: orderByJSON('query', args.orderBy),
+      limit: args.limit ?? null,
       include_states: args.includeStates ?? false,
-    };
-    const answer = await this.#client.call('store.query', body);
+    });
     return answer.map((item) => this.#client.resolveRef(item)) as QueryRef<M>[];
+  }
+
+  /** One page of a query and the cursor of the next page (null after the last). */
+  async queryPage<M extends AnyStateModel | string>(args: QueryPageArgs<M>): Promise<QueryPage<QueryRef<M>>> {
+    checkLimit('queryPage', 'limit', args.limit);
+    const answer = await this.#client.call('store.queryPage', {
+      ...queryBody(args),
+      order_by: orderByJSON('queryPage', args.orderBy),
+      limit: args.limit ?? null,
+      cursor: args.cursor ?? null,
+      include_states: args.includeStates ?? false,
+    });
+    return {
+      refs: answer.refs.map((item) => this.#client.resolveRef(item)) as QueryRef<M>[],
+      nextCursor: answer.next_cursor,
+    };
+  }
+
+  /** How many records of a model (sub-models included) meet `where`. */
+  async count<M extends AnyStateModel | string>(args: CountArgs<M>): Promise<number> {
+    return this.#client.call('store.count', queryBody(args));
+  }
+
+  /**
+   * Every record of a query, fetched `pageSize` (default 100) at a time with `queryPage`, so
+   * that memory stays bounded however many records match.
+   */
+  async *iterate<M extends AnyStateModel | string>(args: IterateArgs<M>): AsyncGenerator<QueryRef<M>> {
+    const { pageSize, ...query } = args;
+    checkLimit('iterate', 'pageSize', pageSize);
+    let cursor: string | null = null;
+    do {
+      const page: QueryPage<QueryRef<M>> = await this.queryPage<M>({
+        ...query,
+        ...(pageSize === undefined ? {} : { limit: pageSize }),
+        cursor,
+      } as QueryPageArgs<M>);
+      yield* page.refs;
+      cursor = page.nextCursor;
+    } while (cursor !== null);
+  }
+}
+
+/** The model, store and conditions of a query as the wire carries them. */
+function queryBody(args: { model: AnyStateModel | string; where?: unknown; store: StoreRef }) {
+  const where = args.where;
+  if (where !== undefined && where !== null) {
+    const proto = typeof where === 'object' ? Object.getPrototypeOf(where) : undefined;
+    // `{ __proto__: {...} }` written as a literal sets the prototype: the condition would vanish on the wire.
+    if (proto !== Object.prototype && proto !== null) {
+      throw new ValidationError(
+        `A query's where must be a plain object of conditions; this one's prototype is set (a '__proto__' key in an object literal?)`,
+        { extra: { field: '__proto__' } },
+      );
+    }
+  }
+  return {
+    model_name: typeof args.model === 'string' ? args.model : args.model.modelName,
+    store: { uid: args.store.uid, name: args.store.name ?? null },
+    where: (args.where ?? null) as Record<string, unknown> | null,
+  };
+}
+
+/**
+ * The sort keys as the wire carries them. Their shape is checked here, in the names the caller
+ * used (`orderBy`); which fields may be sorted by is the store's to check.
+ */
+function orderByJSON(
+  method: string,
+  orderBy: readonly { field: string; direction?: 'asc' | 'desc' }[] | undefined,
+): { field: string; direction: 'asc' | 'desc' }[] | null {
+  if (orderBy === undefined || orderBy === null) return null;
+  const wrong = (why: string) =>
+    new ValidationError(`${method}: orderBy ${why}, received ${JSON.stringify(orderBy)}`, {
+      extra: { field: 'orderBy' },
+    });
+  if (!Array.isArray(orderBy)) throw wrong('must be a list of { field, direction? }');
+  return orderBy.map((item: unknown) => {
+    if (typeof item !== 'object' || item === null) throw wrong('must be a list of { field, direction? }');
+    const { field, direction, ...rest } = item as { field?: unknown; direction?: unknown };
+    if (Object.keys(rest).length > 0) throw wrong(`has unknown keys ${Object.keys(rest).join(', ')}`);
+    if (typeof field !== 'string') throw wrong('needs a field name in each item');
+    if (direction !== undefined && direction !== 'asc' && direction !== 'desc') {
+      throw wrong(`direction must be 'asc' or 'desc'`);
+    }
+    return { field, direction: direction ?? 'asc' };
+  });
+}
+
+/** A limit or page size: a whole number from 1 to the maximum (NaN does not survive JSON, so it is checked here). */
+function checkLimit(method: string, name: string, value: unknown): void {
+  if (value === undefined || value === null) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > QUERY_LIMIT_MAX) {
+    throw new ValidationError(
+      `${method}: ${name} must be a whole number from 1 to ${QUERY_LIMIT_MAX}, received ${String(value)}`,
+      { extra: { field: name } },
+    );
   }
 }
 
@@ -436,11 +761,13 @@ function parseBaseUrl(url: string | URL): URL {
   return base;
 }
 
-function encodePath(path: string): string {
+function encodePath(path: string, what: 'protocol path' | 'path' = 'protocol path'): string {
   const segments = path.split('/').filter(Boolean);
   // '.' and '..' would be resolved away by URL parsing and reach another endpoint.
   if (segments.length === 0 || segments.some((segment) => segment === '.' || segment === '..')) {
-    throw new ValidationError(`'${path}' is not a protocol path`, { extra: { protocol: path } });
+    throw new ValidationError(`'${path}' is not a ${what}`, {
+      extra: what === 'path' ? { path } : { protocol: path },
+    });
   }
   return segments.map(encodeURIComponent).join('/');
 }
@@ -469,39 +796,47 @@ function retryOptions(policy: number | RetryPolicy): RetryOptions {
   };
 }
 
-function environmentToken(): string | undefined {
-  return typeof process === 'undefined' ? undefined : process.env.CONSTELITE_TOKEN || undefined;
+/** Node's `process`, read through `globalThis` so that the client bundles for browsers unchanged. */
+function nodeProcess():
+  | { env?: Record<string, string | undefined>; versions?: { node?: string } }
+  | undefined {
+  return (globalThis as { process?: ReturnType<typeof nodeProcess> }).process;
 }
 
-async function toConsteliteError(error: unknown, url: string, timeout: number | false): Promise<unknown> {
-  if (isConsteliteError(error)) return error;
-  if (error instanceof HTTPError) {
-    const status = error.response.status;
-    const text = await error.response.text().catch(() => '');
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    if (typeof body === 'object' && body !== null && ('code' in body || 'detail' in body)) {
-      return errorFromJSON(body as Parameters<typeof errorFromJSON>[0], status);
-    }
-    const statusText = error.response.statusText || `HTTP ${status}`;
-    return errorFromJSON(
+function environmentToken(): string | undefined {
+  return nodeProcess()?.env?.CONSTELITE_TOKEN || undefined;
+}
+
+/**
+ * Whether `fetch` sends a `ReadableStream` body over HTTP/1.1 (Node, and Bun, which reports a
+ * Node version). Browsers stream request bodies over HTTP/2 only, so they get the bytes whole.
+ */
+function streamsRequestBodies(): boolean {
+  return typeof ReadableStream === 'function' && typeof nodeProcess()?.versions?.node === 'string';
+}
+
+function checkedLimit(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_MAX_RESPONSE_BYTES;
+  if (!(limit > 0)) {
+    throw new ValidationError(
+      `The client's maxResponseBytes must be a positive number of bytes, received ${String(limit)}`,
       {
-        detail: statusText,
-        extra: { error_message: `POST ${url} answered ${status} ${statusText}: ${excerpt(text)}`, url },
+        extra: { maxResponseBytes: limit },
       },
-      status,
     );
   }
-  if (error instanceof TimeoutError) {
-    return new NetworkError(`POST ${url} did not answer within ${String(timeout)} ms`, {
-      cause: error,
-      extra: { url, timeoutMs: timeout },
-    });
-  }
+  return limit;
+}
+
+async function toConsteliteError(
+  error: unknown,
+  url: string,
+  timeout: number | false,
+  limits: BodyLimits,
+): Promise<unknown> {
+  if (isConsteliteError(error)) return error;
+  if (error instanceof HTTPError) return errorFromResponse(error.response, url, limits);
+  if (error instanceof TimeoutError) return timeoutError(url, timeout, error);
   // A caller's own abort stays an AbortError: it is not a fault of the network.
   if (error instanceof Error && error.name === 'AbortError') return error;
   const reason = describeCause(error);
@@ -509,6 +844,37 @@ async function toConsteliteError(error: unknown, url: string, timeout: number | 
     cause: error,
     extra: { url },
   });
+}
+
+function timeoutError(url: string, timeout: number | false, cause: unknown): NetworkError {
+  return new NetworkError(`POST ${url} did not answer within ${String(timeout)} ms`, {
+    cause,
+    extra: { url, timeoutMs: timeout },
+  });
+}
+
+/** The typed error of a non-2xx answer: its Constelite error body rebuilt, or its status. */
+async function errorFromResponse(response: Response, url: string, limits: BodyLimits): Promise<unknown> {
+  const status = response.status;
+  // The status is the error; a body that is too large or stalls only loses the message.
+  const text = await readText(response, limits).catch(() => '');
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (typeof body === 'object' && body !== null && ('code' in body || 'detail' in body)) {
+    return errorFromJSON(body as Parameters<typeof errorFromJSON>[0], status);
+  }
+  const statusText = response.statusText || `HTTP ${status}`;
+  return errorFromJSON(
+    {
+      detail: statusText,
+      extra: { error_message: `POST ${url} answered ${status} ${statusText}: ${excerpt(text)}`, url },
+    },
+    status,
+  );
 }
 
 function describeCause(error: unknown): string {

@@ -37,8 +37,10 @@ export const errorTable = {
   NETWORK_ERROR: { status: 0, name: 'NetworkError', detail: 'Network error' },
   JOB_TIMEOUT: { status: 0, name: 'JobTimeoutError', detail: 'Job timeout' },
   INVALID_RESPONSE: { status: 502, name: 'InvalidResponseError', detail: 'Invalid response' },
+  RESPONSE_TOO_LARGE: { status: 0, name: 'ResponseTooLargeError', detail: 'Response too large' },
   HTTP_ERROR: { status: 0, name: 'HttpError', detail: 'HTTP error' },
   DUPLICATE_PACKAGE: { status: 500, name: 'DuplicatePackageError', detail: 'Duplicate package' },
+  RESULT_TOO_LARGE: { status: 400, name: 'ResultTooLargeError', detail: 'Result too large: page it' },
 } as const satisfies Record<string, { status: number; name: string; detail: string }>;
 
 /** Every stable error code Constelite produces. */
@@ -146,10 +148,14 @@ export class NetworkError extends defineError('NETWORK_ERROR') {}
 export class JobTimeoutError extends defineError('JOB_TIMEOUT') {}
 /** The API answered something that is not what the endpoint answers. */
 export class InvalidResponseError extends defineError('INVALID_RESPONSE') {}
+/** An answer larger than the client's `maxResponseBytes`; the client stopped reading it. */
+export class ResponseTooLargeError extends defineError('RESPONSE_TOO_LARGE') {}
 /** An HTTP answer that carries no Constelite error body (a proxy's page, for instance). */
 export class HttpError extends defineError('HTTP_ERROR') {}
 /** Two copies of a Constelite package that must be loaded once (core) are loaded. */
 export class DuplicatePackageError extends defineError('DUPLICATE_PACKAGE') {}
+/** An unpaged query that matches more records than the API answers at once: page it. */
+export class ResultTooLargeError extends defineError('RESULT_TOO_LARGE') {}
 
 type ErrorClass = new (message: string, options?: ConsteliteErrorOptions) => ConsteliteError;
 
@@ -178,8 +184,10 @@ const errorClasses: Record<ErrorCode, ErrorClass> = {
   NETWORK_ERROR: NetworkError,
   JOB_TIMEOUT: JobTimeoutError,
   INVALID_RESPONSE: InvalidResponseError,
+  RESPONSE_TOO_LARGE: ResponseTooLargeError,
   HTTP_ERROR: HttpError,
   DUPLICATE_PACKAGE: DuplicatePackageError,
+  RESULT_TOO_LARGE: ResultTooLargeError,
 };
 
 /** True when `error` is a Constelite error (optionally with the given code), whichever copy of core made it. */

@@ -12,6 +12,7 @@ import {
   endpoints,
   errorBodySchema,
   jobSchema,
+  jsonObjectSchema,
   loggerSelectionSchema,
   recordSchema,
   refSchema,
@@ -64,6 +65,10 @@ const conversion = {
   override: (context: { zodSchema: unknown; jsonSchema: JSONSchema }) => {
     if (context.zodSchema === stateSchema) {
       Object.assign(context.jsonSchema, stateJSONSchema);
+      return;
+    }
+    if (context.zodSchema === jsonObjectSchema) {
+      Object.assign(context.jsonSchema, { type: 'object', additionalProperties: true });
       return;
     }
     const name = refOfModelName(context.zodSchema as z.ZodType);

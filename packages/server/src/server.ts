@@ -1,4 +1,4 @@
-import { ConsteliteAPI, type ConsteliteAPIOptions } from '@constelite/api';
+import { ConsteliteAPI, type ConsteliteAPIOptions, StreamedList } from '@constelite/api';
 import {
   type ConsteliteError,
   type ErrorBody,
@@ -12,7 +12,7 @@ import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { readJsonBody } from './body.js';
-import { renderDocs } from './docs.js';
+import { docsRoutes } from './docs.js';
 import { buildOpenAPI } from './openapi.js';
 
 /** Options of hono's CORS middleware. */
@@ -98,8 +98,7 @@ export class HonoAPI extends ConsteliteAPI {
 
     if (this.#options.cors) app.use('*', cors(this.#options.cors));
 
-    app.get('/schema/openapi.json', (c) => c.json(this.openapi()));
-    app.get('/schema', (c) => c.html(renderDocs(this.openapi(), '/schema/openapi.json')));
+    docsRoutes(app, { openapi: () => this.openapi() });
 
     if (token !== undefined) {
       const expected = `Bearer ${token}`;
@@ -161,7 +160,43 @@ function serverFaultBody(failure: ConsteliteError, requestId: string): ErrorBody
 }
 
 function created(c: Context, value: unknown): Response {
+  if (value instanceof StreamedList)
+    return c.body(jsonArrayStream(value.items), 201, { 'Content-Type': 'application/json' });
   return c.body(JSON.stringify(value ?? null), 201, { 'Content-Type': 'application/json' });
+}
+
+/**
+ * A JSON array written item by item as the reader takes it (pull: nothing is produced ahead of
+ * a reader that stops reading), so a large answer is never held whole. A failure half-way
+ * aborts the answer, which the client then reports as a broken answer, not a short list.
+ */
+function jsonArrayStream(items: AsyncIterable<unknown>): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const iterator = items[Symbol.asyncIterator]();
+  let first = true;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let chunk = first ? '[' : '';
+        // Batch small items into one chunk of up to ~64 KiB, so that a long list is not one write per item.
+        while (chunk.length < 65_536) {
+          const next = await iterator.next();
+          if (next.done) {
+            controller.enqueue(encoder.encode(`${chunk}]`));
+            controller.close();
+            return;
+          }
+          chunk += `${first ? '' : ','}${JSON.stringify(next.value ?? null)}`;
+          first = false;
+        }
+        controller.enqueue(encoder.encode(chunk));
+      },
+      async cancel() {
+        await iterator.return?.();
+      },
+    },
+    { highWaterMark: 1 },
+  );
 }
 
 function toConsteliteError(error: unknown, where: string): ConsteliteError {

@@ -4,10 +4,12 @@
  * on top of these primitives. See docs/store-authors.md for the prose rules.
  */
 
+/** A JSON value as stored. */
+import type { JsonValue } from '@constelite/core/query';
 import type { CountPlan, QueryPlan } from './query/plan.js';
 
-/** A JSON value as stored. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** A JSON value as stored (one definition, in core). */
+export type { JsonValue };
 
 /**
  * The version of this contract. A driver declares the version it was written against.

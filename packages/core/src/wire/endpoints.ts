@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import {
+  countBodySchema,
   jobFetchBodySchema,
   jobSchema,
   protocolBodySchema,
   queryBodySchema,
+  queryPageBodySchema,
   refBodySchema,
   refSchema,
 } from './schemas.js';
@@ -85,7 +87,26 @@ export const endpoints = {
     kind: 'read',
     body: queryBodySchema,
     result: z.array(refSchema),
-    summary: 'Refs to the records of a model whose static fields equal the given values',
+    summary:
+      'Refs to the records of a model that meet the conditions, sorted, at most limit (or the unpaged maximum)',
+    tag: 'store',
+  }),
+  'store.queryPage': endpoint({
+    path: '/store/query_page',
+    match: 'exact',
+    kind: 'read',
+    body: queryPageBodySchema,
+    result: z.strictObject({ refs: z.array(refSchema), next_cursor: z.string().nullable() }),
+    summary: 'One page of a query and the cursor of the next (null after the last)',
+    tag: 'store',
+  }),
+  'store.count': endpoint({
+    path: '/store/count',
+    match: 'exact',
+    kind: 'read',
+    body: countBodySchema,
+    result: z.number().int().nonnegative(),
+    summary: 'How many records of a model meet the conditions',
     tag: 'store',
   }),
   'jobs.fetch': endpoint({
@@ -95,6 +116,15 @@ export const endpoints = {
     body: jobFetchBodySchema,
     result: jobSchema,
     summary: 'The current status, result or error of a job',
+    tag: 'jobs',
+  }),
+  'jobs.cancel': endpoint({
+    path: '/jobs/cancel',
+    match: 'exact',
+    kind: 'write',
+    body: jobFetchBodySchema,
+    result: jobSchema,
+    summary: 'Cancel a job that has not finished (it then reads failed, error_code JOB_CANCELLED)',
     tag: 'jobs',
   }),
   'protocols.run': endpoint({

@@ -94,27 +94,71 @@ export const recordSchema = recordEnvelope('strict');
 /** A ref on the wire: a pointer to a record, a guid, or a state to create. */
 export const refSchema = refEnvelope('strict');
 
+/**
+ * A JSON object taken as it is: checked, never copied, so that a `__proto__` key stays a key
+ * for the layer that validates it (a copy would turn it into the copy's prototype and drop it).
+ */
+export const jsonObjectSchema = z.custom<Record<string, unknown>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  { message: 'expected a JSON object' },
+);
+
 /** Which logger of the API a protocol call logs to, and with which bound fields. */
 export const loggerSelectionSchema = z.strictObject({
   logger_name: z.string(),
-  logger_kwargs: z.record(z.string(), z.unknown()).nullish(),
+  logger_kwargs: jsonObjectSchema.nullish(),
 });
 
 /** `/store/put`, `/store/get`, `/store/patch`, `/store/delete`: a ref and, for a ref without record, its store. */
 export const refBodySchema = z.strictObject({ ref: refSchema, store: storeSchema.nullish() });
 
-/** `/store/query`: the Python client's query (`property_values` compared for equality). */
-export const queryBodySchema = z.strictObject({
-  query: z.strictObject({ property_values: z.record(z.string(), z.unknown()).nullish() }).nullish(),
+/** One sort key of a query; which fields may be sorted by and how is the store's to check. */
+export const orderByItemSchema = z.strictObject({
+  field: z.string(),
+  direction: z.string().nullish(),
+});
+
+/**
+ * The conditions of a query: the Python client's `query.property_values` (equality, null
+ * meaning "not given") and the query language's `where` (operators, `$and`, `$or`: checked by
+ * the store against the model, docs/queries.md).
+ */
+const queryConditions = {
+  query: z.strictObject({ property_values: jsonObjectSchema.nullish() }).nullish(),
+  where: jsonObjectSchema.nullish(),
   model_name: z.string(),
   store: storeSchema,
+};
+
+/** `/store/query`: every record that meets the conditions (the Python client sends `query` only). */
+export const queryBodySchema = z.strictObject({
+  ...queryConditions,
+  order_by: z.array(orderByItemSchema).nullish(),
+  // Whole, positive and within the maximum: checked by the store, which names the rule.
+  limit: z.number().nullish(),
   include_states: z.boolean().nullish(),
 });
 
-/** `/protocols/<path>` and `/jobs/<path>`: the protocol's arguments (validated by the protocol) and a logger. */
+/** `/store/query_page`: one page of a query, from the `next_cursor` of the page before. */
+export const queryPageBodySchema = z.strictObject({
+  ...queryConditions,
+  order_by: z.array(orderByItemSchema).nullish(),
+  limit: z.number().nullish(),
+  cursor: z.string().nullish(),
+  include_states: z.boolean().nullish(),
+});
+
+/** `/store/count`: how many records meet the conditions. */
+export const countBodySchema = z.strictObject(queryConditions);
+
+/**
+ * `/protocols/<path>` and `/jobs/<path>`: the protocol's arguments (validated by the protocol)
+ * and a logger; for a job, an optional idempotency key (the same key answers the same job).
+ */
 export const protocolBodySchema = z.strictObject({
-  args: z.record(z.string(), z.unknown()).nullish(),
+  args: jsonObjectSchema.nullish(),
   logger: loggerSelectionSchema.nullish(),
+  idempotency_key: z.string().min(1).max(200).nullish(),
 });
 
 /** The three statuses a Python client knows. */
@@ -148,6 +192,8 @@ export type RefWire = z.output<typeof refSchema>;
 export type LoggerSelection = z.output<typeof loggerSelectionSchema>;
 export type RefBody = z.output<typeof refBodySchema>;
 export type QueryBody = z.output<typeof queryBodySchema>;
+export type QueryPageBody = z.output<typeof queryPageBodySchema>;
+export type CountBody = z.output<typeof countBodySchema>;
 export type ProtocolBody = z.output<typeof protocolBodySchema>;
 export type JobStatus = z.output<typeof jobStatusSchema>;
 export type JobFetchBody = z.output<typeof jobFetchBodySchema>;
