@@ -22,8 +22,9 @@ export interface ServeNodeOptions {
    */
   drainMs?: number;
   /**
-   * A connection on which nothing is read or written for this long is dropped, in milliseconds:
-   * a client that stops reading an answer cannot pin its memory. Default: 30 000; 0 disables.
+   * A connection whose client takes none of the waiting answer for this long is dropped, in
+   * milliseconds: a client that stops reading cannot pin the answer's memory. A request still
+   * being worked on is never dropped for taking long. Default: 30 000; 0 disables.
    */
   stallTimeoutMs?: number;
 }
@@ -46,13 +47,35 @@ export async function serveNode(
     const created = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(created as Server));
     created.once('error', reject);
   });
-  server.timeout = options.stallTimeoutMs ?? 30_000;
-  // Which connections are answering a request, and since when the others are idle.
-  const sockets = new Map<Socket, { busy: number; idleSince: number }>();
+  const stallTimeoutMs = options.stallTimeoutMs ?? 30_000;
+  // Which connections are answering a request, since when the others are idle, and when each
+  // last took bytes of an answer.
+  const sockets = new Map<Socket, { busy: number; idleSince: number; written: number; movedAt: number }>();
   server.on('connection', (socket: Socket) => {
-    sockets.set(socket, { busy: 0, idleSince: Date.now() });
+    sockets.set(socket, { busy: 0, idleSince: Date.now(), written: 0, movedAt: Date.now() });
     socket.once('close', () => sockets.delete(socket));
   });
+  // A connection with answer bytes waiting that its client has not taken for stallTimeoutMs is
+  // dropped: a client that stops reading must not pin the answer's memory. A request that is
+  // still being worked on (nothing written yet) is never dropped for taking long.
+  const stallSweep =
+    stallTimeoutMs > 0
+      ? setInterval(
+          () => {
+            const now = Date.now();
+            for (const [socket, state] of sockets) {
+              if (socket.bytesWritten !== state.written || socket.writableLength === 0) {
+                state.written = socket.bytesWritten;
+                state.movedAt = now;
+              } else if (now - state.movedAt >= stallTimeoutMs) {
+                socket.destroy();
+              }
+            }
+          },
+          Math.max(10, Math.min(1000, stallTimeoutMs / 4)),
+        )
+      : null;
+  stallSweep?.unref();
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const state = sockets.get(request.socket);
     if (!state) return;
@@ -85,6 +108,7 @@ export async function serveNode(
       );
       server.close((error) => {
         clearInterval(sweep);
+        if (stallSweep) clearInterval(stallSweep);
         if (error) reject(error);
         else resolve();
       });

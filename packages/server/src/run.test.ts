@@ -1,7 +1,8 @@
 import { Agent, request } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { ref } from '@constelite/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type RunningServer, run } from './node.js';
+import { type RunningServer, run, serveNode } from './node.js';
 import { Cat, makeAPI, newRef, STORE_UID } from './test-fixtures.js';
 
 let running: RunningServer | null = null;
@@ -135,4 +136,67 @@ describe('run(host, port) on Node', () => {
     expect(failures.filter((failure) => failure !== 'ECONNREFUSED')).toEqual([]);
     expect(await store.query({ model: Cat })).toHaveLength(answered);
   });
+
+  it('50 clients that ask for a 20 MB answer and never read it do not pin its memory, and are dropped after stallTimeoutMs', async () => {
+    const made = makeAPI();
+    const name = 'x'.repeat(5000);
+    for (let i = 0; i < 4000; i++) await made.store.put(ref(Cat({ name, age: i })));
+    const server = await serveNode(made.api.app, '127.0.0.1', 0, { stallTimeoutMs: 2000 });
+    running = server;
+    const { port } = new URL(server.url);
+    global.gc?.();
+    const rssBefore = process.memoryUsage().rss;
+    const body = JSON.stringify({ model_name: 'Cat', store: { uid: STORE_UID }, include_states: true });
+    const request = `POST /store/query HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const stalled = await Promise.all(
+      Array.from(
+        { length: 50 },
+        () =>
+          new Promise<{
+            socket: Socket;
+            count: (chunk: Buffer) => void;
+            received: () => number;
+            closed: Promise<void>;
+          }>((resolve, reject) => {
+            let received = 0;
+            const socket = connect(Number(port), '127.0.0.1', () => {
+              socket.pause(); // never reads the answer
+              socket.write(request);
+              resolve({
+                socket,
+                count: (chunk: Buffer) => {
+                  received += chunk.length;
+                },
+                received: () => received,
+                closed: new Promise((done) => socket.once('close', () => done())),
+              });
+            });
+            socket.on('error', () => {});
+            socket.once('error', reject);
+          }),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const saved = await made.store.put(ref(Cat({ name: 'small', age: 1 })));
+    const started = performance.now();
+    const got = await fetch(`${server.url}/store/get`, {
+      method: 'POST',
+      body: JSON.stringify({ ref: saved.toJSON() }),
+    });
+    const elapsed = performance.now() - started;
+    expect(got.status).toBe(201);
+    const growthMb = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
+    console.log(
+      `50 stalled readers of a 20 MB answer: a small get answered in ${elapsed.toFixed(0)} ms, RSS grew ${growthMb.toFixed(0)} MB`,
+    );
+    // The get's latency is printed, not asserted: with the memory store's current page cost it
+    // is still seconds while 50 answers fill their sockets (reliability issue, item 3).
+    expect(growthMb).toBeLessThan(400);
+    // The server drops connections that stopped reading: once they read again, they find the
+    // answer cut short and the connection closed.
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    for (const { socket, count } of stalled) socket.on('data', count).resume(); // reading again
+    await Promise.all(stalled.map(({ closed }) => closed));
+    for (const { received } of stalled) expect(received()).toBeLessThan(20_000_000);
+  }, 60_000);
 });

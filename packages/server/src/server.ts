@@ -170,6 +170,11 @@ function created(c: Context, value: unknown): Response {
  * a reader that stops reading), so a large answer is never held whole. A failure half-way
  * aborts the answer, which the client then reports as a broken answer, not a short list.
  */
+const nextTurn: () => Promise<void> =
+  typeof globalThis.setImmediate === 'function'
+    ? () => new Promise((resolve) => setImmediate(resolve))
+    : () => new Promise((resolve) => setTimeout(resolve, 0));
+
 function jsonArrayStream(items: AsyncIterable<unknown>): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const iterator = items[Symbol.asyncIterator]();
@@ -177,6 +182,9 @@ function jsonArrayStream(items: AsyncIterable<unknown>): ReadableStream<Uint8Arr
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
+        // One chunk per turn of the event loop: many long answers take turns with each other
+        // and with every other request, instead of one answer holding the loop until its socket is full.
+        await nextTurn();
         let chunk = first ? '[' : '';
         // Batch small items into one chunk of up to ~64 KiB, so that a long list is not one write per item.
         while (chunk.length < 65_536) {
