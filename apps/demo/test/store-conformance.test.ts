@@ -11,6 +11,6 @@ runStoreTestSuite({
     // that allows get but not bulkGet cannot refuse it over HTTP. The other methods' refusals
     // are checked over HTTP by the suite's METHOD_NOT_ALLOWED test.
     'bulkGet on a store that does not allow it is a METHOD_NOT_ALLOWED error naming bulkGet, even when get is allowed':
-      'no bulkGet endpoint in the wire protocol (SPEC §5)',
+      'no bulkGet endpoint in the wire protocol (docs/concepts.md, "The wire protocol")',
   },
 });

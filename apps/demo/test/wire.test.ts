@@ -48,7 +48,7 @@ function expectError(answer: Awaited<ReturnType<typeof post>>, status: number, c
   });
 }
 
-describe('wire format (SPEC §5), raw requests without Content-Type and with Bearer None', () => {
+describe('wire format (docs/concepts.md, "The wire protocol"), raw requests without Content-Type and with Bearer None', () => {
   it('POST /store/put answers 201 application/json with a Ref: record, guid, no state, state_model_name, model_name', async () => {
     const { app } = testApi().api;
     const answer = await post(app, '/store/put', {

@@ -4,9 +4,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Book, Cat, CatGang, Human, makeAPI, Page, STORE_UID } from './test-fixtures.js';
 
 /**
- * SPEC §5 and issue §6: bad input answers 4xx with the error body, changes nothing, and the
- * server keeps serving. Bodies are generated: garbage text, arbitrary JSON, and valid bodies
- * with one part broken.
+ * Bad input answers 4xx with the error body, changes nothing, and the server keeps serving
+ * (docs/concepts.md, "Hostile input"). Bodies are generated: garbage text, arbitrary JSON, and
+ * valid bodies with one part broken.
  */
 
 const { app, store } = makeAPI({ bodyLimit: 64 * 1024 });
