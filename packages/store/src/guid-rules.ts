@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { type AnyState, type Ref, unreachable, ValidationError } from '@constelite/core';
 import type { StoreContext } from './context.js';
 import type { RecordKey } from './driver.js';
@@ -67,7 +66,7 @@ export async function uidOfGuid(
 
 /** The guid a record created now gets: the ref's, else a new one (only with a guid map). */
 export function newGuid(guidMap: GuidMap | null, given: string | null): string | null {
-  return guidMap ? (given ?? randomUUID()) : null;
+  return guidMap ? (given ?? crypto.randomUUID()) : null;
 }
 
 /**

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   type AnyState,
   type AnyStateModel,
@@ -71,7 +70,7 @@ export class Store {
   readonly #context: StoreContext;
 
   constructor(options: StoreOptions) {
-    const uid = options.uid ?? randomUUID();
+    const uid = options.uid ?? crypto.randomUUID();
     if (!uuid4Schema.safeParse(uid).success) {
       throw new ValidationError(
         `Store uid '${uid}' is not a version-4 UUID (the Python client accepts no other)`,

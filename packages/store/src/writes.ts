@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   type AnyState,
   type AnyStateModel,
@@ -94,7 +93,7 @@ class Writer {
   /** Creates a record from `state` (and the records its relationships carry), returning its key. */
   async create(state: AnyState, guid: string | null): Promise<RecordKey> {
     const model = this.ctx.registry.get(state.model_name);
-    const key: RecordKey = { uid: randomUUID(), model: model.modelName };
+    const key: RecordKey = { uid: crypto.randomUUID(), model: model.modelName };
     const fields: Record<string, JsonValue> = {};
     const relationships: [string, Ref[]][] = [];
     for (const [field, info] of fieldsOf(model)) {
