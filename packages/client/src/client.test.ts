@@ -115,18 +115,26 @@ describe('URL and body building', () => {
     expect((got as unknown as { name: string }).name).toBe('Ball');
   });
 
-  it('store.query sends {query: {property_values}, model_name, store, include_states}', async () => {
+  it('store.query sends the query language: {where, order_by, limit, model_name, store, include_states}', async () => {
     const api = fakeApi(() => json([refJSON()]));
-    const found = await client(api.fetch).store.query({ model: Toy, where: { name: 'Ball' }, store: STORE });
+    const found = await client(api.fetch).store.query({
+      model: Toy,
+      where: { name: 'Ball' },
+      orderBy: [{ field: 'name', direction: 'desc' }],
+      limit: 5,
+      store: STORE,
+    });
     await client(api.fetch).store.query({ model: 'Toy', store: STORE, includeStates: true });
     expect(api.seen.map((s) => s.body)).toEqual([
       {
-        query: { property_values: { name: 'Ball' } },
+        where: { name: 'Ball' },
+        order_by: [{ field: 'name', direction: 'desc' }],
+        limit: 5,
         model_name: 'Toy',
         store: STORE,
         include_states: false,
       },
-      { query: null, model_name: 'Toy', store: STORE, include_states: true },
+      { where: null, order_by: null, limit: null, model_name: 'Toy', store: STORE, include_states: true },
     ]);
     expect(found[0]?.uid).toBe(record.uid);
   });
