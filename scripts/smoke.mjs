@@ -138,7 +138,10 @@ try {
     if (leaked.length)
       throw new Error(`the client-only install pulled server packages:\n${leaked.join('\n')}`);
     console.log('client-only install holds no server packages');
-    writeFileSync(join(clientOnly, 'client.ts'), readFileSync(join(root, 'scripts/smoke/client.ts'), 'utf8'));
+    // The contract types the client's protocol calls from core alone (no @constelite/api installed).
+    for (const file of ['client.ts', 'contract.ts']) {
+      writeFileSync(join(clientOnly, file), readFileSync(join(root, 'scripts/smoke', file), 'utf8'));
+    }
     await waitForServer(`http://127.0.0.1:${port}`);
     console.log(compileAndRun(clientOnly, 'client.ts', { SMOKE_URL: `http://127.0.0.1:${port}` }));
   }

@@ -1,5 +1,6 @@
 import { HonoAPI, type HonoAPIOptions } from '@constelite/server';
 import { run } from '@constelite/server/node';
+import { openJobsFromEnv } from './jobs.js';
 import { isMain } from './main.js';
 import * as models from './models.js';
 import * as protocols from './protocols.js';
@@ -25,7 +26,14 @@ if (isMain(import.meta.url)) {
   const host = process.env.HOST ?? '127.0.0.1';
   const port = Number(process.env.PORT ?? DEFAULT_PORT);
   const token = process.env.CONSTELITE_TOKEN;
-  const api = createApi({ stores: [await openStoreFromEnv()], ...(token ? { auth: { token } } : {}) });
+  // CONSTELITE_JOBS_URL=redis://HOST:PORT: jobs go to Redis and `pnpm demo:worker` runs them.
+  const jobs = await openJobsFromEnv();
+  const api = createApi({
+    stores: [await openStoreFromEnv()],
+    ...(token ? { auth: { token } } : {}),
+    ...(jobs ? { jobs } : {}),
+  });
   const server = await run(api, host, port);
   console.log(`API Alpha is serving at ${server.url} (docs: ${server.url}/schema); stop it with Ctrl-C`);
+  if (jobs) console.log(`Jobs go to Redis at ${jobs.address}; run them with pnpm demo:worker`);
 }

@@ -11,9 +11,9 @@ const full = new ConsteliteClient<Protocols>({ url: 'http://localhost:8001' });
 describe('a client typed with the protocols of @constelite/api', () => {
   it('types arguments and results from the protocol definitions', () => {
     expectTypeOf(client.protocols.hello_world).parameter(0).toEqualTypeOf<{ name: string }>();
-    expectTypeOf(client.protocols.hello_world).returns.resolves.toEqualTypeOf<null>();
-    expectTypeOf(full.protocols.test.add).returns.resolves.toEqualTypeOf<number>();
-    expectTypeOf(full.protocols.test.adopt).returns.resolves.toEqualTypeOf<RefTo<Cat>>();
+    expectTypeOf<Awaited<ReturnType<typeof client.protocols.hello_world>>>().toEqualTypeOf<null>();
+    expectTypeOf<Awaited<ReturnType<typeof full.protocols.test.add>>>().toEqualTypeOf<number>();
+    expectTypeOf<Awaited<ReturnType<typeof full.protocols.test.adopt>>>().toEqualTypeOf<RefTo<Cat>>();
     expectTypeOf(full.jobs.test.adopt).returns.resolves.toEqualTypeOf<Job<RefTo<Cat>>>();
   });
 

@@ -135,6 +135,11 @@ describe('wire format (docs/concepts.md, "The wire protocol"), raw requests with
       status: 'submitted',
       result: null,
       error: null,
+      // Members newer than the Python client's Job model (docs/jobs.md, "The job on the wire").
+      state: 'queued',
+      progress: null,
+      error_code: null,
+      error_cause_code: null,
     });
     let fetched = await post(app, '/jobs/fetch', { job: submitted.json });
     for (let i = 0; i < 100 && fetched.json.status === 'submitted'; i++) {

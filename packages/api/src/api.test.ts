@@ -73,7 +73,7 @@ function makeAPI(options: { temporary?: boolean; jobs?: { ttlMs?: number; maxFin
 
 async function settle(api: ConsteliteAPI, job: Job): Promise<Job> {
   for (let i = 0; i < 100; i++) {
-    const current = api.fetchJob(job.uid);
+    const current = await api.fetchJob(job.uid);
     if (current.status !== 'submitted') return current;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -317,7 +317,7 @@ describe('jobs', () => {
     expect(isConsteliteError(await failure(() => api.fetchJob(jobs[0]?.uid ?? '')), 'UNKNOWN_JOB')).toBe(
       true,
     );
-    expect(api.fetchJob(jobs[3]?.uid ?? '').result).toBe(3);
+    expect((await api.fetchJob(jobs[3]?.uid ?? '')).result).toBe(3);
   });
 
   it('finished jobs older than ttlMs are forgotten', async () => {

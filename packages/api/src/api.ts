@@ -32,8 +32,8 @@ import {
 } from './jobs/index.js';
 import { consoleLogger, type Logger, type LoggerFactory } from './logger.js';
 import { handleEndpoint, type OperationContext } from './operations.js';
-import { DEFAULT_MAX_UNPAGED_RECORDS } from './queries.js';
 import { type AnyProtocol, isProtocol } from './protocol.js';
+import { DEFAULT_MAX_UNPAGED_RECORDS } from './queries.js';
 import { checkReturned, encodeResult } from './results.js';
 
 /** Options of `ConsteliteAPI`. */
@@ -61,7 +61,7 @@ export interface ConsteliteAPIOptions {
   /**
    * Where jobs go: a `JobQueue` (e.g. `BullMQJobQueue` of `@constelite/jobs-bullmq`, whose
    * workers run the jobs in other processes), or the options of the default in-memory queue
-   * (docs/jobs.md).
+   * (docs/jobs.md, "What runs where").
    */
   jobs?: MemoryJobQueueOptions | JobQueue;
 }
@@ -351,10 +351,7 @@ export class ConsteliteAPI implements ProtocolHost {
     return async () => {
       let output: unknown;
       try {
-        const returned = await untilAborted(
-          (async () => target.run(context))(),
-          signal,
-        );
+        const returned = await untilAborted((async () => target.run(context))(), signal);
         output = await checkReturned(target.returns, returned, this.registry);
         return await encodeResult(output, this.registry, this.temporaryStore);
       } catch (error) {

@@ -1,3 +1,4 @@
+export type { JobStatus } from '@constelite/core/wire';
 export {
   ConsteliteAPI,
   type ConsteliteAPIOptions,
@@ -28,7 +29,6 @@ export {
   type MemoryJobQueueOptions,
   type ProtocolRunner,
 } from './jobs/index.js';
-export type { JobStatus } from '@constelite/core/wire';
 export {
   type ConsoleLoggerOptions,
   consoleLogger,

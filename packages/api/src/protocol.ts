@@ -17,6 +17,24 @@ export interface ProtocolContext<A extends z.ZodRawShape> {
   logger: Logger;
   /** The validated arguments. */
   args: z.output<z.ZodObject<A>>;
+  /**
+   * Reports how far a job has got (`progress(0.4, 'plated 40 of 100 wells')`): a fraction from
+   * 0 to 1 (or null) and a message, shown on `/jobs/fetch`. Cheap to call often: the job queue
+   * stores it at most every few hundred milliseconds. Does nothing outside a job.
+   */
+  progress: (fraction: number | null, message?: string | null) => void;
+  /**
+   * Aborted when the job is cancelled: pass it to `fetch`, check `signal.aborted` between
+   * steps. The job reads cancelled at once either way; writes made after that are not undone.
+   * Never aborted outside a job.
+   */
+  signal: AbortSignal;
+  /**
+   * The job being run, or null for a direct `/protocols/<path>` call. `attempt` is above 1 when
+   * a worker died under an earlier run: a job runs at least once, so a protocol run as a job
+   * should be idempotent (docs/jobs.md, "Jobs run at least once").
+   */
+  job: { uid: string; attempt: number } | null;
 }
 
 /** The function of a protocol. */

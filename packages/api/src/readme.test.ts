@@ -37,5 +37,5 @@ it('the README usage example runs as written', async () => {
   expect(cat.record).not.toBeNull();
   const job = await api.startJob('hello_world', { name: 'Steve' });
   expect(job.status).toBe('submitted');
-  expect(api.fetchJob(job.uid).uid).toBe(job.uid);
+  expect((await api.fetchJob(job.uid)).uid).toBe(job.uid);
 });

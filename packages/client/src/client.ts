@@ -550,7 +550,7 @@ export class Transport {
   }
 }
 
-/** `client.store`: the standard store methods over HTTP (SPEC §5). */
+/** `client.store`: the standard store methods over HTTP (docs/concepts.md, "The wire protocol"). */
 export class StoreClient {
   readonly #client: Transport;
 

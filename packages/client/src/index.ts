@@ -1,6 +1,12 @@
 // The client-side errors live in core's error table; re-exported here where users look for them.
-export { InvalidResponseError, JobTimeoutError } from '@constelite/core';
-export { ConsteliteClient, type ConsteliteClientOptions, type FetchFunction, StoreClient } from './client.js';
+export { InvalidResponseError, JobTimeoutError, ResponseTooLargeError } from '@constelite/core';
+export {
+  ConsteliteClient,
+  type ConsteliteClientOptions,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  type FetchFunction,
+  StoreClient,
+} from './client.js';
 export type {
   CallKind,
   CallOptions,
@@ -21,7 +27,9 @@ export type {
   QueryPage,
   QueryPageArgs,
   QueryRef,
+  RawCallOptions,
   RetryPolicy,
+  SendOptions,
   StoreRef,
   UntypedJobs,
   UntypedProtocols,

@@ -16,6 +16,9 @@ declare const protocols: {
   VERSION: string;
 };
 
+/** What a call resolves to when it waits for the answer (the last overload). */
+type Answer<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
+
 const client = new ConsteliteClient<typeof protocols>({
   url: 'http://localhost:8001',
   fetch: async () => new Response('null'),
@@ -24,11 +27,31 @@ const client = new ConsteliteClient<typeof protocols>({
 describe('typed protocol calls', () => {
   it('argument and result types come from the protocol signatures', () => {
     expectTypeOf(client.protocols.hello_world).parameter(0).toEqualTypeOf<{ name: string }>();
-    expectTypeOf(client.protocols.hello_world).returns.resolves.toEqualTypeOf<null>();
-    expectTypeOf(client.protocols.adopt).returns.resolves.toEqualTypeOf<RefTo<Cat>>();
-    expectTypeOf(client.protocols.count).returns.resolves.toEqualTypeOf<number>();
-    expectTypeOf(client.protocols.maybe).returns.resolves.toEqualTypeOf<string | null>();
-    expectTypeOf(client.protocols.cats.herd_a_cat).returns.resolves.toEqualTypeOf<string[]>();
+    expectTypeOf<Answer<typeof client.protocols.hello_world>>().toEqualTypeOf<null>();
+    expectTypeOf<Answer<typeof client.protocols.adopt>>().toEqualTypeOf<RefTo<Cat>>();
+    expectTypeOf<Answer<typeof client.protocols.count>>().toEqualTypeOf<number>();
+    expectTypeOf<Answer<typeof client.protocols.maybe>>().toEqualTypeOf<string | null>();
+    expectTypeOf<Answer<typeof client.protocols.cats.herd_a_cat>>().toEqualTypeOf<string[]>();
+  });
+
+  it('a call with waitForResponse: false answers nothing, with or without arguments', async () => {
+    expectTypeOf(
+      await client.protocols.adopt({ name: 'Tom' }, { waitForResponse: false }),
+    ).toEqualTypeOf<void>();
+    expectTypeOf(await client.protocols.count(undefined, { waitForResponse: false })).toEqualTypeOf<void>();
+    expectTypeOf(await client.protocols.adopt({ name: 'Tom' }, { logger: 'default' })).toEqualTypeOf<
+      RefTo<Cat>
+    >();
+    const typeOnly = () => {
+      // @ts-expect-error the arguments are checked the same way
+      void client.protocols.adopt({ name: 3 }, { waitForResponse: false });
+    };
+    expectTypeOf(typeOnly).toBeFunction();
+  });
+
+  it('client.call reaches any path and answers unknown', () => {
+    expectTypeOf(client.call).parameter(0).toEqualTypeOf<string>();
+    expectTypeOf(client.call).returns.resolves.toBeUnknown();
   });
 
   it('a protocol without arguments can be called without an args object', () => {

@@ -1,11 +1,4 @@
-import type {
-  AnyStateModel,
-  ProtocolArgs,
-  ProtocolResult,
-  ProtocolSignature,
-  RefTo,
-  StateOf,
-} from '@constelite/core';
+import type { AnyStateModel, ProtocolArgs, ProtocolResult, ProtocolSignature } from '@constelite/core';
 import type {
   CountOptions,
   IterateOptions,

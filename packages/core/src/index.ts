@@ -50,3 +50,9 @@ export {
 } from './ref.js';
 export { REF_OF_META, type RefInput, type RefOfSchema, refOf, refOfModelName } from './ref-of.js';
 export { defaultRegistry, ModelRegistry, type ResolveOptions, resolveRef, resolveState } from './registry.js';
+export {
+  isProtocolContract,
+  type ProtocolContract,
+  type ProtocolContractDefinition,
+  protocolSignature,
+} from './signature.js';

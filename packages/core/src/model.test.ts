@@ -104,6 +104,7 @@ describe('stateModel', () => {
     const page = book.pages?.[0];
     expect(page?.state).toEqual({ model_name: 'CorePage', index: 1 });
     expect(page?.index).toBe(1);
+    // @ts-expect-error a Cat ref is not a page: a compile error too, and the run-time check stays for untyped input
     expect(() => Book({ pages: [ref(Cat({ name: 'x' }))] })).toThrow(/not a CorePage/);
   });
 

@@ -46,6 +46,59 @@ type InputOf<F> = F extends RelationshipField | BackrefField
 /** What a model accepts: every field optional, `null` meaning "not given". */
 export type StateInput<S extends Shape> = { model_name?: string } & { [K in keyof S]?: InputOf<S[K]> };
 
+type RelationshipTarget<F> = F extends RelationshipField<infer _K, infer M> ? M : never;
+type StateOfRef<R> = R extends Ref<infer St> ? St : R extends RefJSON<infer St> ? St : never;
+
+/**
+ * Whether a ref to a state `St` may be a member of a relationship to `M`: a ref to `M` itself,
+ * to a sub-model of it (which has every field of `M`), or an untyped ref (`Ref`, `RefJSON`),
+ * which the model checks when called. A target typed `AnyStateModel` accepts every ref.
+ */
+type RefFits<M extends AnyStateModel, St> = string extends keyof StateOf<M>
+  ? true
+  : string extends St['model_name' & keyof St]
+    ? true
+    : [Exclude<keyof StateOf<M>, keyof St>] extends [never]
+      ? true
+      : false;
+
+/** The model names of the refs in the union `R` that may not be members of a relationship to `M`. */
+type MisfitNames<M extends AnyStateModel, R> = R extends unknown
+  ? RefFits<M, StateOfRef<R>> extends true
+    ? never
+    : StateOfRef<R>['model_name' & keyof StateOfRef<R>] & string
+  : never;
+
+type CheckedField<F, V> = [RelationshipTarget<F>] extends [never]
+  ? unknown
+  : V extends readonly (infer R)[]
+    ? [MisfitNames<RelationshipTarget<F>, R>] extends [never]
+      ? unknown
+      : {
+          error: `a ref to a ${MisfitNames<RelationshipTarget<F>, R>} is not a ${RelationshipTarget<F>['modelName']}`;
+        }[]
+    : unknown;
+
+/**
+ * The compile-time checks of a model's input `I` beyond `StateInput`: a relationship member
+ * must be a ref to the field's model (or a sub-model), so `Experiment({ samples: [plateRef] })`
+ * does not compile; a field the model does not define is an error naming it. A state of
+ * another model (a sub-model's, whose `model_name` names it) keeps its extra fields.
+ */
+export type CheckedInput<N extends string, S extends Shape, I> = string extends keyof I
+  ? unknown
+  : {
+      [K in keyof I]: K extends keyof S
+        ? CheckedField<S[K], I[K]>
+        : K extends 'model_name'
+          ? unknown
+          : I extends { model_name: infer G extends string }
+            ? G extends N
+              ? `${N} has no field '${K & string}'`
+              : unknown
+            : `${N} has no field '${K & string}'`;
+    };
+
 /** The state type of a model: `type Cat = StateOf<typeof Cat>`. */
 export type StateOf<M> = M extends StateModel<infer N, infer S> ? State<N, S> : AnyState;
 
@@ -54,7 +107,7 @@ export type Extended<S extends Shape, E extends Shape> = Simplify<Omit<S, keyof 
 
 /** A named, zod-validated record shape. Call it to build a validated state: `Cat({ name: 'Snowball' })`. */
 export interface StateModel<N extends string = string, S extends Shape = Shape> {
-  (input?: StateInput<S>): State<N, S>;
+  <I extends StateInput<S> = StateInput<S>>(input?: I & CheckedInput<N, S, I>): State<N, S>;
   /** The model's name, carried by its states as `model_name`. */
   readonly modelName: N;
   /** The field definitions, as written. */

@@ -1,7 +1,9 @@
 import type {
+  CountPlan,
   IncomingLink,
   JsonValue,
   Link,
+  QueryPlan,
   RecordKey,
   StorageCapabilities,
   StorageDriver,
@@ -11,6 +13,7 @@ import type {
   WhereClause,
 } from '@constelite/store';
 import { STORAGE_CONTRACT_VERSION } from '@constelite/store';
+import { MemoryIndexes, type MemorySource } from './indexes.js';
 
 interface MemoryRecord {
   model: string;
@@ -42,12 +45,19 @@ function getOrCreate<K, V>(map: Map<K, V>, key: K, create: () => V): V {
 /**
  * A deep copy of a JSON value. Values are copied on the way in and out, so that no caller can
  * reach stored data; for small JSON objects this is several times faster than structuredClone.
+ * Only own keys are copied, and a `__proto__` key is defined as data: assigning it would set
+ * the copy's prototype instead and lose the value (docs/store-authors.md, "Values come back exactly").
  */
 function copy<T extends JsonValue>(value: T): T {
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map(copy) as T;
   const out: { [key: string]: JsonValue } = {};
-  for (const key in value) out[key] = copy(value[key] as JsonValue);
+  for (const key of Object.keys(value)) {
+    const item = copy(value[key] as JsonValue);
+    if (key === '__proto__')
+      Object.defineProperty(out, key, { value: item, writable: true, enumerable: true, configurable: true });
+    else out[key] = item;
+  }
   return out as T;
 }
 
@@ -64,6 +74,8 @@ interface MemoryData {
   readonly links: Map<string, OutgoingLinks>;
   /** target uid → `${source uid}\0${field}` → link. */
   readonly incoming: Map<string, Map<string, IncomingLink>>;
+  /** Per-field indexes for query pushdown (indexes.ts), changed and undone with the records. */
+  readonly indexes: MemoryIndexes;
 }
 
 /**
@@ -80,6 +92,7 @@ export class MemoryDriver implements StorageDriver {
     byModel: new Map(),
     links: new Map(),
     incoming: new Map(),
+    indexes: new MemoryIndexes(),
   };
   /** The last transaction started; the next one waits for it. */
   #tail: Promise<unknown> = Promise.resolve();
@@ -150,9 +163,12 @@ class MemoryTransaction implements StorageTransaction {
   async createRecord(record: StoredRecord): Promise<void> {
     this.#writable();
     const { records, byModel } = this.data;
-    records.set(record.uid, { model: record.model, fields: copy(record.fields) });
+    const stored = { model: record.model, fields: copy(record.fields) };
+    records.set(record.uid, stored);
     getOrCreate(byModel, record.model, () => new Set<string>()).add(record.uid);
+    this.data.indexes.add(record.uid, record.model, stored.fields);
     this.#undo.push(() => {
+      this.data.indexes.remove(record.uid, record.model, stored.fields);
       records.delete(record.uid);
       byModel.get(record.model)?.delete(record.uid);
     });
@@ -164,7 +180,10 @@ class MemoryTransaction implements StorageTransaction {
     if (!record) throw new Error(`memory store: no record ${uid}`);
     const previous = record.fields;
     record.fields = { ...previous, ...copy(fields) };
+    const next = record.fields;
+    this.data.indexes.replace(uid, record.model, previous, next);
     this.#undo.push(() => {
+      this.data.indexes.replace(uid, record.model, next, previous);
       record.fields = previous;
     });
   }
@@ -182,7 +201,9 @@ class MemoryTransaction implements StorageTransaction {
     }
     records.delete(uid);
     byModel.get(record.model)?.delete(uid);
+    this.data.indexes.remove(uid, record.model, record.fields);
     this.#undo.push(() => {
+      this.data.indexes.add(uid, record.model, record.fields);
       records.set(uid, record);
       byModel.get(record.model)?.add(uid);
       if (outgoing) {
@@ -267,6 +288,26 @@ class MemoryTransaction implements StorageTransaction {
       }
     }
     return out;
+  }
+
+  // Query pushdown: the plan over the per-field indexes (indexes.ts).
+  async queryNative(plan: QueryPlan): Promise<RecordKey[]> {
+    return this.data.indexes.query(plan, this.#source());
+  }
+
+  async countNative(plan: CountPlan): Promise<number> {
+    return this.data.indexes.count(plan, this.#source());
+  }
+
+  #source(): MemorySource {
+    const { records, byModel, incoming } = this.data;
+    return {
+      fields: (uid) => records.get(uid)?.fields,
+      uidsOf: (model) => byModel.get(model) ?? [],
+      *sourcesOf(target, field) {
+        for (const link of incoming.get(target)?.values() ?? []) if (link.field === field) yield link.source;
+      },
+    };
   }
 
   #writable(): void {

@@ -83,7 +83,11 @@ describe('PostgresStore', () => {
     const store = openStore();
     await store.put(ref(SuiteCat({ name: 'Tom', lives: 9 })));
     const schema = `"${store.postgres.schema}"`;
-    const tables = { records: `${schema}.records`, values: `${schema}.record_values` };
+    const tables = {
+      records: `${schema}.records`,
+      values: `${schema}.record_values`,
+      indexKey: `${schema}.constelite_index_key`,
+    };
     const plan = async ({ text, params }: { text: string; params: unknown[] }) => {
       // Forbid sequential scans so the plan shows whether an index can answer the query at all.
       const rows = await admin.begin(async (sql) => {
@@ -99,6 +103,55 @@ describe('PostgresStore', () => {
     const byModel = await plan(querySql(tables, ['SuiteCat', 'SuiteKitten']));
     expect(byModel).toMatch(/Index Scan using records_model|Bitmap Index Scan on records_model/);
     expect(byModel).not.toMatch(/Seq Scan/);
+  });
+
+  it('migrates a version-1 schema: long strings are indexed by digest, strings holding U+0001 are escaped, both read back and are found', async () => {
+    const store = openStore();
+    const long = Array.from({ length: 800 }, (_, index) =>
+      String.fromCharCode(0x4e00 + ((index * 7919) % 20000)),
+    ).join('');
+    const odd = 'a\u0001b\u0001';
+    const longCat = await store.put(ref(SuiteCat({ name: long })));
+    const oddCat = await store.put(ref(SuiteCat({ name: 'placeholder', tags: ['x'] })));
+    // Turn the schema back into version 1, which stored every string as it was.
+    const s = `"${store.postgres.schema}"`;
+    await admin.unsafe(
+      `UPDATE ${s}.records SET fields = jsonb_build_object('name', $1::text, 'tags', jsonb_build_array($1::text)) WHERE uid = $2`,
+      [odd, oddCat.record!.uid],
+    );
+    await admin.unsafe(
+      `UPDATE ${s}.record_values SET value = to_jsonb($1::text) WHERE uid = $2 AND field = 'name'`,
+      [odd, oddCat.record!.uid],
+    );
+    await admin.unsafe(
+      `UPDATE ${s}.record_values SET value = to_jsonb($1::text) WHERE uid = $2 AND field = 'name'`,
+      [long, longCat.record!.uid],
+    );
+    await admin.unsafe(`DROP TABLE ${s}.constelite_write_gate`);
+    await admin.unsafe(`UPDATE ${s}.constelite_meta SET value = '1' WHERE key = 'schema_version'`);
+
+    const reopened = new PostgresStore({ url, schema: store.postgres.schema, uid: store.uid });
+    try {
+      expect((await reopened.get(oddCat)).state).toMatchObject({ name: odd, tags: [odd] });
+      expect((await reopened.get(longCat)).state?.name === long).toBe(true);
+      expect(
+        (await reopened.query({ model: SuiteCat, where: { name: odd } })).map((cat) => cat.record?.uid),
+      ).toEqual([oddCat.record?.uid]);
+      expect(
+        (await reopened.query({ model: SuiteCat, where: { name: long } })).map((cat) => cat.record?.uid),
+      ).toEqual([longCat.record?.uid]);
+      const [key] = await admin.unsafe<{ value: unknown }[]>(
+        `SELECT value FROM ${s}.record_values WHERE uid = $1 AND field = 'name'`,
+        [longCat.record!.uid],
+      );
+      expect(key?.value).toEqual({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      const [version] = await admin.unsafe<{ value: string }[]>(
+        `SELECT value FROM ${s}.constelite_meta WHERE key = 'schema_version'`,
+      );
+      expect(Number(version?.value)).toBe(POSTGRES_SCHEMA_VERSION);
+    } finally {
+      await reopened.close();
+    }
   });
 
   it('deleting an owner with its composition members leaves no row behind in records, links or record_values', async () => {

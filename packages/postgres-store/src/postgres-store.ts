@@ -17,11 +17,26 @@ export class PostgresStore extends Store {
   declare protected readonly driver: PostgresDriver;
 
   constructor(options: PostgresStoreOptions) {
-    const { url, schema, maxConnections, maxAttempts, connectTimeoutSeconds, ...storeOptions } = options;
+    const {
+      url,
+      schema,
+      maxConnections,
+      maxAttempts,
+      retryBudgetMs,
+      connectTimeoutSeconds,
+      ...storeOptions
+    } = options;
     super({
       name: 'PostgreSQL store',
       ...storeOptions,
-      driver: new PostgresDriver({ url, schema, maxConnections, maxAttempts, connectTimeoutSeconds }),
+      driver: new PostgresDriver({
+        url,
+        schema,
+        maxConnections,
+        maxAttempts,
+        retryBudgetMs,
+        connectTimeoutSeconds,
+      }),
     });
   }
 

@@ -19,6 +19,7 @@ interface Summary {
   ok: number;
   notFound: number;
   retries: number;
+  exclusive: number;
 }
 
 /** A worker process (see fixtures/worker.ts) that has connected and waits for "go". */
@@ -122,4 +123,43 @@ describe('PostgresStore shared by several processes', () => {
       await store.close();
     }
   });
+
+  it('finishes every put, with no STORE_FAULT, when two processes keep replacing the composition children of one book', async () => {
+    const schema = freshSchema();
+    const store = sharedStore(schema);
+    try {
+      const book = await store.put(
+        ref(SuiteBook({ title: 'Contended', pages: [ref(SuitePage({ index: 0 }))] })),
+      );
+      // Bounded: per process, 10 concurrent writers of 10 puts each on one book (200 puts in
+      // all). Before the fix some gave up: "could not serialize access … gave up after 30 attempts".
+      const writers = 10;
+      const puts = 10;
+      const args = ['replace', String(puts), String(writers), book.uid];
+      const workers = await Promise.all([startWorker(schema, args), startWorker(schema, args)]);
+      // A worker exits non-zero on any error other than RECORD_NOT_FOUND (a 500 would be STORE_FAULT).
+      const summaries = await Promise.all(workers.map((worker) => worker.go()));
+      console.log(
+        `replace contention: ${summaries.map((s) => `${s.retries} retries, ${s.exclusive} exclusive runs`).join('; ')}`,
+      );
+      expect(summaries.map((s) => [s.ok, s.notFound])).toEqual([
+        [writers * puts, 0],
+        [writers * puts, 0],
+      ]);
+
+      // The book ends with exactly the two pages of the put that ran last, and no page is left over.
+      expect((await store.get(book)).state?.pages).toHaveLength(2);
+      const s = `"${schema}"`;
+      const [left] = await admin.unsafe<{ pages: string; orphans: string }[]>(
+        `SELECT
+           (SELECT count(*) FROM ${s}.records WHERE model = 'SuitePage') pages,
+           (SELECT count(*) FROM ${s}.records p WHERE p.model = 'SuitePage' AND NOT EXISTS (
+              SELECT 1 FROM ${s}.links l WHERE l.target = p.uid AND l.field = 'pages')) orphans`,
+      );
+      expect(left).toEqual({ pages: '2', orphans: '0' });
+    } finally {
+      await store.postgres.dropSchema();
+      await store.close();
+    }
+  }, 120_000);
 });

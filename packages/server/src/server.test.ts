@@ -35,7 +35,7 @@ function expectError(body: unknown, code: string, status: number) {
   });
 }
 
-describe('store endpoints (SPEC §5)', () => {
+describe('store endpoints (docs/concepts.md, "The wire protocol")', () => {
   it('POST /store/put without Content-Type answers 201 application/json with a Ref without state', async () => {
     const { app } = makeAPI();
     const response = await post(app, '/store/put', {

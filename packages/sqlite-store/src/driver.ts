@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { StoreFaultError } from '@constelite/core';
 import type {
   IncomingLink,
@@ -13,9 +14,14 @@ import type {
 } from '@constelite/store';
 import { STORAGE_CONTRACT_VERSION } from '@constelite/store';
 import Database from 'better-sqlite3';
+import { Checkpointer } from './checkpointer.js';
+import { SqliteQueryIndex } from './query-sql.js';
 
-/** The version of the table layout this driver writes, kept in `PRAGMA user_version`. */
-export const SQLITE_SCHEMA_VERSION = 1;
+/**
+ * The version of the table layout this driver writes, kept in `PRAGMA user_version`.
+ * Version 2 adds the `links (source, field, seq)` index: a list is read in order, in pages.
+ */
+export const SQLITE_SCHEMA_VERSION = 2;
 
 /** How hard SQLite flushes a commit to disk. */
 export type SqliteSynchronous = 'full' | 'normal';
@@ -65,6 +71,9 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX record_values_lookup ON record_values (model, field, value);
   `,
+  `
+  CREATE INDEX IF NOT EXISTS links_source_order ON links (source, field, seq);
+  `,
 ];
 
 type Scalar = string | number | boolean;
@@ -72,6 +81,59 @@ type Scalar = string | number | boolean;
 /** Scalars are copied into `record_values` so that equality queries are index lookups. */
 function isScalar(value: JsonValue | undefined): value is Scalar {
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+/**
+ * How long a transaction runs before it lets the event loop run (timers, network, other
+ * transactions). better-sqlite3 blocks while a statement runs, and `Store` awaits between
+ * primitives without leaving the microtask queue, so a long write (a cascade of 100,000
+ * deletes) would otherwise hold the whole process for seconds (docs/store-authors.md,
+ * "Long transactions").
+ */
+const SLICE_MS = 10;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Pauses whenever its transaction has run for `SLICE_MS` since the last pause. The pause lets
+ * the event loop run, so other requests are served during a long transaction (reads of a file
+ * database on the read connection even before it ends).
+ */
+class Slicer {
+  #since = performance.now();
+
+  /** Pauses if the slice is used up. Cheap when it is not: call it often. */
+  async breathe(): Promise<void> {
+    if (performance.now() - this.#since <= SLICE_MS) return;
+    await nextTurn();
+    this.#since = performance.now();
+  }
+
+  /** `tx` with `breathe` before each primitive. */
+  wrap(tx: StorageTransaction): StorageTransaction {
+    const out: Record<string, unknown> = {};
+    for (const [name, primitive] of Object.entries(tx) as [
+      string,
+      (...args: unknown[]) => Promise<unknown>,
+    ][]) {
+      out[name] = async (...args: unknown[]) => {
+        await this.breathe();
+        return primitive(...args);
+      };
+    }
+    return out as unknown as StorageTransaction;
+  }
+}
+
+/** Rows a loop inside one primitive handles between two `breathe` calls. */
+const ROWS_PER_BREATH = 256;
+
+/** One better-sqlite3 connection and what runs on it; its transactions run one at a time. */
+interface Connection {
+  readonly db: Database.Database;
+  readonly statements: ReturnType<typeof prepare>;
+  readonly queryIndex: SqliteQueryIndex;
+  /** The last transaction queued on the connection; the next one waits for it. */
+  queue: Promise<unknown>;
 }
 
 interface RecordRow {
@@ -84,6 +146,15 @@ interface KeyRow {
   uid: string;
   model: string;
 }
+
+interface LinkRow {
+  field: string;
+  target: string;
+  target_model: string;
+}
+
+/** Links read per statement when a list is read in pages. */
+const LINK_PAGE = 2000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -118,7 +189,18 @@ export class SqliteDriver implements StorageDriver {
   readonly path: string;
   readonly #db: Database.Database;
   readonly #statements: ReturnType<typeof prepare>;
-  #queue: Promise<unknown> = Promise.resolve();
+  /** Query pushdown (query-sql.ts): the typed value index, written with every record. */
+  readonly #queryIndex: SqliteQueryIndex;
+  /** The main connection: every write, and the reads of a `:memory:` database. */
+  readonly #writer: Connection;
+  /**
+   * A second connection for read transactions of a file database: in WAL mode it reads the
+   * last committed data while the main connection writes, so a get does not wait for a long
+   * write to end. Absent for `:memory:` (a memory database is private to its connection).
+   */
+  readonly #reader: Connection | null = null;
+  /** Checkpoints the write-ahead log off the event loop (./checkpointer.ts); file databases only. */
+  readonly #checkpointer: Checkpointer | null = null;
   #closed = false;
   readonly #busyTimeoutMs: number;
 
@@ -137,8 +219,25 @@ export class SqliteDriver implements StorageDriver {
       this.#db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
       migrate(this.#db);
       this.#statements = prepare(this.#db);
+      this.#queryIndex = new SqliteQueryIndex(this.#db);
       this.#db.pragma('busy_timeout = 0');
+      this.#writer = {
+        db: this.#db,
+        statements: this.#statements,
+        queryIndex: this.#queryIndex,
+        queue: Promise.resolve(),
+      };
+      if (options.path !== ':memory:') {
+        this.#reader = openReader(options.path);
+        const db = this.#db;
+        db.pragma('wal_autocheckpoint = 0');
+        this.#checkpointer = new Checkpointer(options.path, () => {
+          if (db.open) db.pragma('wal_autocheckpoint = 1000');
+        });
+      }
     } catch (error) {
+      void this.#checkpointer?.close();
+      this.#reader?.db.close();
       this.#db.close();
       throw error;
     }
@@ -155,11 +254,12 @@ export class SqliteDriver implements StorageDriver {
   }
 
   transaction<T>(mode: TransactionMode, work: (tx: StorageTransaction) => Promise<T>): Promise<T> {
+    const connection = mode === 'read' && this.#reader ? this.#reader : this.#writer;
     const run = async (): Promise<T> => {
       const deadline = Date.now() + this.#busyTimeoutMs;
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.#attempt(mode, work);
+          return await this.#attempt(connection, mode, work);
         } catch (error) {
           if (!isBusy(error)) throw error;
           if (Date.now() >= deadline) {
@@ -174,26 +274,33 @@ export class SqliteDriver implements StorageDriver {
         }
       }
     };
-    const result = this.#queue.then(run, run);
-    this.#queue = result.catch(() => undefined);
+    const result = connection.queue.then(run, run);
+    connection.queue = result.catch(() => undefined);
     return result;
   }
 
-  async #attempt<T>(mode: TransactionMode, work: (tx: StorageTransaction) => Promise<T>): Promise<T> {
+  async #attempt<T>(
+    connection: Connection,
+    mode: TransactionMode,
+    work: (tx: StorageTransaction) => Promise<T>,
+  ): Promise<T> {
     if (this.#closed) {
       throw new StoreFaultError(`sqlite store ${this.path}: the database is closed`, {
         extra: { path: this.path },
       });
     }
-    this.#db.exec(mode === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN');
+    const { db } = connection;
+    db.exec(mode === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN');
     let active = true;
-    const tx = this.#transaction(mode, () => active);
+    const slicer = new Slicer();
+    const tx = slicer.wrap(this.#transaction(connection, mode, () => active, slicer));
     try {
       const result = await work(tx);
-      this.#db.exec('COMMIT');
+      db.exec('COMMIT');
+      if (mode === 'write') this.#checkpointer?.poke();
       return result;
     } catch (error) {
-      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      if (db.inTransaction) db.exec('ROLLBACK');
       throw error;
     } finally {
       active = false;
@@ -203,14 +310,21 @@ export class SqliteDriver implements StorageDriver {
   /** Waits for queued transactions, then closes the database file. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    await this.#queue;
+    await Promise.all([this.#writer.queue, this.#reader?.queue]);
     this.#closed = true;
+    await this.#checkpointer?.close();
+    this.#reader?.db.close();
     this.#db.close();
   }
 
-  #transaction(mode: TransactionMode, isActive: () => boolean): StorageTransaction {
-    const s = this.#statements;
-    const db = this.#db;
+  #transaction(
+    connection: Connection,
+    mode: TransactionMode,
+    isActive: () => boolean,
+    slicer: Slicer,
+  ): StorageTransaction {
+    const s = connection.statements;
+    const db = connection.db;
     const check = (write: boolean) => {
       if (!isActive())
         throw new StoreFaultError(`sqlite store ${this.path}: the transaction has ended`, {
@@ -221,7 +335,9 @@ export class SqliteDriver implements StorageDriver {
           extra: { path: this.path },
         });
     };
+    const queryIndex = connection.queryIndex;
     const indexValues = (uid: string, model: string, fields: Record<string, JsonValue>, fresh: boolean) => {
+      queryIndex.write(uid, model, fields, fresh);
       for (const [field, value] of Object.entries(fields)) {
         if (!fresh) s.deleteValue.run(uid, field);
         if (isScalar(value)) s.insertValue.run(uid, model, field, JSON.stringify(value));
@@ -238,6 +354,7 @@ export class SqliteDriver implements StorageDriver {
           return found;
         }
         for (const chunk of chunks(uids)) {
+          await slicer.breathe();
           const rows = db
             .prepare<string[], KeyRow>(
               `SELECT uid, model FROM records WHERE uid IN (${placeholders(chunk.length)})`,
@@ -272,19 +389,38 @@ export class SqliteDriver implements StorageDriver {
         check(true);
         s.deleteOutgoing.run(uid);
         s.deleteValues.run(uid);
+        queryIndex.remove(uid);
         s.deleteRecord.run(uid);
       },
       async readLinks(uid, field) {
         check(false);
-        const rows = field === undefined ? s.readLinks.all(uid) : s.readFieldLinks.all(uid, field);
-        return rows.map(
-          (row): Link => ({ field: row.field, target: { uid: row.target, model: row.target_model } }),
-        );
+        const toLink = (row: LinkRow): Link => ({
+          field: row.field,
+          target: { uid: row.target, model: row.target_model },
+        });
+        if (field === undefined) return s.readLinks.all(uid).map(toLink);
+        // A field's list is read in pages along the (source, field, seq) index, so that a list
+        // of 100,000 members does not hold the event loop in one statement.
+        const out: Link[] = [];
+        for (let after = -1; ; ) {
+          const rows = s.readFieldLinksPage.all(uid, field, after, LINK_PAGE);
+          for (const row of rows) out.push(toLink(row));
+          if (rows.length < LINK_PAGE) return out;
+          after = rows[rows.length - 1]!.seq;
+          check(false);
+          await slicer.breathe();
+        }
       },
       async addLinks(source, field, targets) {
         check(true);
-        for (const target of targets)
+        for (let index = 0; index < targets.length; index++) {
+          if (index % ROWS_PER_BREATH === ROWS_PER_BREATH - 1) {
+            await slicer.breathe();
+            check(true);
+          }
+          const target = targets[index]!;
           s.insertLink.run(source.uid, source.model, field, target.uid, target.model);
+        }
       },
       async removeLinks(source, field, targets) {
         check(true);
@@ -292,7 +428,13 @@ export class SqliteDriver implements StorageDriver {
           s.deleteFieldLinks.run(source, field);
           return;
         }
-        for (const target of targets) s.deleteLink.run(source, field, target);
+        for (let index = 0; index < targets.length; index++) {
+          if (index % ROWS_PER_BREATH === ROWS_PER_BREATH - 1) {
+            await slicer.breathe();
+            check(true);
+          }
+          s.deleteLink.run(source, field, targets[index]!);
+        }
       },
       async readIncomingLinks(target, fields) {
         check(false);
@@ -328,6 +470,15 @@ export class SqliteDriver implements StorageDriver {
           out.push({ uid: row.uid, model: row.model });
         }
         return out;
+      },
+      // Query pushdown: the whole plan as one SELECT over the value index (query-sql.ts).
+      async queryNative(plan) {
+        check(false);
+        return queryIndex.query(plan);
+      },
+      async countNative(plan) {
+        check(false);
+        return queryIndex.count(plan);
       },
     };
   }
@@ -367,6 +518,20 @@ export function querySql(
   };
 }
 
+/** The read connection of a file database whose tables the main connection has made. */
+function openReader(path: string): Connection {
+  const db = new Database(path);
+  try {
+    // Reads wait for locks asynchronously too (see `transaction`); WAL readers rarely meet one.
+    db.pragma('busy_timeout = 0');
+    db.pragma('query_only = ON');
+    return { db, statements: prepare(db), queryIndex: new SqliteQueryIndex(db), queue: Promise.resolve() };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
 function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SQLITE_SCHEMA_VERSION) {
@@ -403,11 +568,11 @@ function prepare(db: Database.Database) {
     ),
     deleteValue: db.prepare<[string, string]>('DELETE FROM record_values WHERE uid = ? AND field = ?'),
     deleteValues: db.prepare<[string]>('DELETE FROM record_values WHERE uid = ?'),
-    readLinks: db.prepare<[string], { field: string; target: string; target_model: string }>(
+    readLinks: db.prepare<[string], LinkRow>(
       'SELECT field, target, target_model FROM links WHERE source = ? ORDER BY seq',
     ),
-    readFieldLinks: db.prepare<[string, string], { field: string; target: string; target_model: string }>(
-      'SELECT field, target, target_model FROM links WHERE source = ? AND field = ? ORDER BY seq',
+    readFieldLinksPage: db.prepare<[string, string, number, number], LinkRow & { seq: number }>(
+      'SELECT seq, field, target, target_model FROM links WHERE source = ? AND field = ? AND seq > ? ORDER BY seq LIMIT ?',
     ),
     insertLink: db.prepare<[string, string, string, string, string]>(
       'INSERT INTO links (source, source_model, field, target, target_model) VALUES (?, ?, ?, ?, ?) ON CONFLICT (source, field, target) DO NOTHING',

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isConsteliteError, ref } from '@constelite/core';
@@ -150,6 +150,63 @@ describe('SqliteStore', () => {
     // @ts-expect-error the driver is the store's own
     const withDriver: SqliteStoreOptions = { path: ':memory:', driver: null };
     expect([noPath, withDriver]).toHaveLength(2);
+  });
+
+  it('serves a get during a long write from the last commit, without waiting for the write to end', async () => {
+    const store = openStore();
+    const pages = Array.from({ length: 5000 }, (_, index) => ref(SuitePage({ index })));
+    const book = await store.put(ref(SuiteBook({ title: 'Long', pages })));
+    let deleted = false;
+    const deleting = store.delete(book).then(() => {
+      deleted = true;
+    });
+    // Let the cascade start (it pauses for the event loop every few ms), then read while it
+    // runs: on the second connection, the book is seen whole, not half deleted.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(deleted).toBe(false);
+    const during = await store.get(book);
+    expect(deleted).toBe(false);
+    expect(during.state?.pages).toHaveLength(5000);
+    await deleting;
+    await expectError(store.get(book), 'RECORD_NOT_FOUND');
+  });
+
+  it('reads a list of more links than one page in the order they were added', async () => {
+    const store = openStore();
+    const pages = Array.from({ length: 4500 }, (_, index) => ref(SuitePage({ index })));
+    const book = await store.put(ref(SuiteBook({ title: 'Paged', pages })));
+    const got = (await store.get(book)).state?.pages ?? [];
+    const indexes = (await store.bulkGet(got)).map((page) => page.state?.index);
+    expect(indexes).toEqual(Array.from({ length: 4500 }, (_, index) => index));
+    // Dropping every other page keeps the rest in order (the cascade reads the list in pages too).
+    await store.put(
+      book.withState(SuiteBook({ title: 'Paged', pages: got.filter((_, index) => index % 2) })),
+    );
+    const kept = (await store.bulkGet((await store.get(book)).state?.pages ?? [])).map(
+      (page) => page.state?.index,
+    );
+    expect(kept).toEqual(Array.from({ length: 2250 }, (_, index) => index * 2 + 1));
+  });
+
+  it('checkpoints the write-ahead log beside the event loop: after a large write the data reaches the database file while the store is open', async () => {
+    const path = join(dir, 'checkpoint.db');
+    const store = new SqliteStore({ path, synchronous: 'normal' });
+    open.push(store);
+    expect(store.sqlite.database.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    const before = statSync(path).size;
+    await store.put(
+      ref(
+        SuiteBook({
+          title: 'x'.repeat(200),
+          pages: Array.from({ length: 20_000 }, (_, index) => ref(SuitePage({ index }))),
+        }),
+      ),
+    );
+    expect(statSync(`${path}-wal`).size).toBeGreaterThan(4 * 1024 * 1024);
+    // The worker copies the log into the file; wait for it (bounded).
+    for (let waited = 0; statSync(path).size <= before + 1024 * 1024 && waited < 20_000; waited += 50)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(statSync(path).size).toBeGreaterThan(before + 1024 * 1024);
   });
 
   it('rejects use after close with a STORE_FAULT', async () => {

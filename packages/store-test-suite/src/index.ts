@@ -1,3 +1,4 @@
+export { asMinimalDriver } from './groups/query.js';
 export {
   count,
   expectError,

@@ -12,6 +12,7 @@ import { methodCases } from './groups/methods.js';
 import { persistenceCases } from './groups/persistence.js';
 import { queryCases } from './groups/query.js';
 import { relationshipCases } from './groups/relationships.js';
+import { valueCases } from './groups/values.js';
 import type { SuiteContext, SuiteStore, SuiteTest } from './types.js';
 
 /** The name of every test of the suite, so that `skip` keys are checked at compile time. */
@@ -27,7 +28,8 @@ export type StoreTestName =
   | keyof typeof concurrencyCases
   | keyof typeof isolationCases
   | keyof typeof persistenceCases
-  | keyof typeof badInputCases;
+  | keyof typeof badInputCases
+  | keyof typeof valueCases;
 
 /** How to run the suite against a store. */
 export interface StoreTestSuiteOptions<S extends SuiteStore = SuiteStore> {
@@ -152,6 +154,8 @@ export const isolationTests: StoreTestGroup = defineGroup('isolation', isolation
 export const badInputTests: StoreTestGroup = defineGroup('bad input', badInputCases);
 /** Data, links and their order outlive a close and reopen (stores that declare `capabilities.persistent`). */
 export const persistenceTests: StoreTestGroup = defineGroup('persistence', persistenceCases);
+/** Stored values come back exactly: prototype keys, long strings, NUL bytes and lone surrogates. */
+export const valueTests: StoreTestGroup = defineGroup('values', valueCases);
 
 /** Every group, in the order `runStoreTestSuite` registers them. */
 export const storeTestGroups: readonly StoreTestGroup[] = [
@@ -167,6 +171,7 @@ export const storeTestGroups: readonly StoreTestGroup[] = [
   isolationTests,
   badInputTests,
   persistenceTests,
+  valueTests,
 ];
 
 /** The name of every test of the suite. */

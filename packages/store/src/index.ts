@@ -17,6 +17,7 @@ export { ALL_STORE_METHODS, type StoreMethod } from './methods.js';
 export {
   type CompileContext,
   type CompiledQuery,
+  type CompileOptions,
   compileQuery,
   type HasTarget,
   IN_VALUES_MAX,

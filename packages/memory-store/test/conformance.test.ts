@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { runStoreTestSuite } from '@constelite/store-test-suite';
-import { MemoryStore } from './index.js';
+import { MemoryStore } from '../src/index.js';
 
 runStoreTestSuite({
   name: 'MemoryStore',
