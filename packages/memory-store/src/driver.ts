@@ -46,7 +46,7 @@ function getOrCreate<K, V>(map: Map<K, V>, key: K, create: () => V): V {
  * A deep copy of a JSON value. Values are copied on the way in and out, so that no caller can
  * reach stored data; for small JSON objects this is several times faster than structuredClone.
  * Only own keys are copied, and a `__proto__` key is defined as data: assigning it would set
- * the copy's prototype instead and lose the value (docs/store-authors.md, "Values come back exactly").
+ * the copy's prototype instead and lose the value (docs/store-authors.md, "2. The primitives": values come back exactly).
  */
 function copy<T extends JsonValue>(value: T): T {
   if (typeof value !== 'object' || value === null) return value;

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 // deletes) that copy took most of a second, and better-sqlite3 is synchronous, so it held the
 // event loop. The driver turns automatic checkpoints off on its connection and has a worker
 // thread, with a connection of its own, checkpoint instead: the copy then runs beside the
-// event loop (docs/store-authors.md, "Long transactions").
+// event loop (docs/store-authors.md, "3. The transaction contract": long transactions).
 
 /** The worker's code: CommonJS, run with `eval`, so that it needs no file of its own in dist or src. */
 const WORKER_SOURCE = `
