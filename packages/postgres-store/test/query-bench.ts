@@ -2,6 +2,7 @@
 // `limit: 50` grows from 1,000 to 100,000 records of the model, on SQLite and PostgreSQL, as
 // a ratio measured in one run (aim ≤ 2×: the query reads its page from the index, not the
 // model's records). Starts its own throwaway PostgreSQL. Prints numbers, asserts nothing.
+// BENCH_ONLY=sqlite (or postgres) runs one store; BENCH_LARGE and BENCH_QUERIES change the sizes.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

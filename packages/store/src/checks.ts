@@ -1,13 +1,11 @@
-import { type AnyStateModel, Ref, ValidationError } from '@constelite/core';
+import { Ref, ValidationError } from '@constelite/core';
 import { uuid4Schema } from '@constelite/core/wire';
 import type { StoreContext } from './context.js';
-import type { WhereClause } from './driver.js';
 import { methodNotAllowed, wrongStore } from './errors.js';
 import type { StoreMethod } from './methods.js';
-import { toJson } from './values.js';
 
 // The checks every call passes before it reaches the driver: method gating, the ref itself,
-// the store a ref belongs to, the conditions of a query.
+// the store a ref belongs to. (The conditions of a query are checked in ./query/compile.ts.)
 
 /** Fails with `METHOD_NOT_ALLOWED` when the store does not offer `method`. */
 export function assertAllowed(
@@ -41,24 +39,4 @@ export function checkStoreOf(ctx: StoreContext, ref: Ref, where: string): void {
       { extra: { store: ctx.uid, model: ref.state_model_name, guid: ref.guid } },
     );
   }
-}
-
-/** The `where` of a query as JSON conditions on static fields (any other field is an error). */
-export function checkWhere(
-  model: AnyStateModel,
-  where: Record<string, unknown> | undefined,
-): WhereClause | undefined {
-  if (!where) return undefined;
-  const out: WhereClause = {};
-  for (const [field, value] of Object.entries(where)) {
-    if (value === undefined) continue;
-    if (model.fields[field]?.kind !== 'static') {
-      throw new ValidationError(
-        `Cannot query ${model.modelName} by '${field}': only static fields can be compared`,
-        { extra: { model: model.modelName, field } },
-      );
-    }
-    out[field] = toJson(value);
-  }
-  return out;
 }
