@@ -71,6 +71,8 @@ export interface QueueSettings {
   timeoutMs: number;
 }
 
+const ADMISSION_REFRESH_MS = 100;
+
 interface Producer {
   client: Redis;
   queue: Queue;
@@ -96,6 +98,7 @@ export class BullMQJobQueue implements JobQueue {
   #host: JobQueueHost | null = null;
   #producer: Promise<Producer> | null = null;
   #closed = false;
+  #admission = { counted: 0, at: 0, since: 0 };
 
   constructor(options: BullMQJobQueueOptions = {}) {
     const limits = { ...defaultJobLimits };
@@ -144,14 +147,7 @@ export class BullMQJobQueue implements JobQueue {
         if (existing) return existing;
       }
       checkStoredSize('arguments', path, submission.args, this.settings.limits.maxArgsBytes);
-      const counts = await queue.getJobCounts('waiting', 'delayed', 'prioritized');
-      const waiting = Object.values(counts).reduce((sum, count) => sum + count, 0);
-      if (waiting >= this.settings.limits.maxQueued) {
-        throw new JobsFullError(
-          `The job queue '${this.settings.name}' at ${this.address} is full: ${waiting} jobs wait to run (maxQueued ${this.settings.limits.maxQueued}); try protocol '${path}' again later`,
-          { extra: { protocol: path, queued: waiting } },
-        );
-      }
+      await this.#admit(queue, path);
       const ageSeconds = Math.max(1, Math.ceil(this.settings.limits.ttlMs / 1000));
       const keep = { age: ageSeconds, count: this.settings.limits.maxFinished };
       const data: StoredJob = { path, args: submission.args, logger: submission.logger };
@@ -169,15 +165,17 @@ export class BullMQJobQueue implements JobQueue {
   }
 
   async cancel(uid: string): Promise<Job> {
-    const { client } = await this.#ready();
+    const { client, queue } = await this.#ready();
     return this.#call(`cancelling job ${uid}`, async () => {
       const current = await this.#read(uid);
       if (!current) throw unknownJob(uid);
       if (current.state !== 'queued' && current.state !== 'running') return current;
-      // The mark stops a queued job when a worker takes it, and is read by every fetch meanwhile;
-      // the message stops a running one at once in whichever worker runs it.
-      await client.set(cancelKey(this.settings, uid), '1', 'PX', this.settings.limits.ttlMs);
-      await client.publish(cancelChannel(this.settings), uid);
+      // The mark (holding the protocol path) answers every fetch from now on, also once the job
+      // is gone. A job no worker holds is removed, so it never runs; the message stops a
+      // running one at once in whichever worker holds it.
+      await client.set(cancelKey(this.settings, uid), current.path, 'PX', this.settings.limits.ttlMs);
+      const removed = current.state === 'queued' && (await queue.remove(uid)) === 1;
+      if (!removed) await client.publish(cancelChannel(this.settings), uid);
       return jobJSON(uid, 'cancelled', {
         error: cancelledMessage(uid, current.path),
         code: 'JOB_CANCELLED',
@@ -203,9 +201,16 @@ export class BullMQJobQueue implements JobQueue {
     const [job, state, cancelled] = await Promise.all([
       queue.getJob(uid),
       queue.getJobState(uid),
-      client.exists(cancelKey(this.settings, uid)),
+      client.get(cancelKey(this.settings, uid)),
     ]);
-    if (!job) return null;
+    if (!job) {
+      // A queued job that was cancelled is removed from the queue; its mark remains.
+      if (cancelled === null) return null;
+      return {
+        ...jobJSON(uid, 'cancelled', { error: cancelledMessage(uid, cancelled), code: 'JOB_CANCELLED' }),
+        path: cancelled,
+      };
+    }
     const path = job.name;
     const progress = progressOf(job.progress);
     if (state === 'completed') {
@@ -223,13 +228,41 @@ export class BullMQJobQueue implements JobQueue {
         path,
       };
     }
-    if (cancelled) {
+    if (cancelled !== null) {
       return {
         ...jobJSON(uid, 'cancelled', { error: cancelledMessage(uid, path), code: 'JOB_CANCELLED', progress }),
         path,
       };
     }
     return { ...jobJSON(uid, state === 'active' ? 'running' : 'queued', { progress }), path };
+  }
+
+  /**
+   * Refuses a submission when `maxQueued` jobs wait. The count is read from Redis at most every
+   * 100 ms and on every submission once the estimate nears the limit, so that admission costs
+   * no round trip most of the time; a burst arriving within one refresh across several API
+   * instances may overshoot the limit by what they admit meanwhile.
+   */
+  async #admit(queue: Queue, path: string): Promise<void> {
+    const limit = this.settings.limits.maxQueued;
+    const now = Date.now();
+    const seen = this.#admission;
+    if (now - seen.at > ADMISSION_REFRESH_MS || seen.counted + seen.since >= limit * 0.9) {
+      const counts = await queue.getJobCounts('waiting', 'delayed', 'prioritized');
+      this.#admission = {
+        counted: Object.values(counts).reduce((sum, count) => sum + count, 0),
+        at: now,
+        since: 0,
+      };
+    }
+    const waiting = this.#admission.counted + this.#admission.since;
+    if (waiting >= limit) {
+      throw new JobsFullError(
+        `The job queue '${this.settings.name}' at ${this.address} is full: ${waiting} jobs wait to run (maxQueued ${limit}); try protocol '${path}' again later`,
+        { extra: { protocol: path, queued: waiting } },
+      );
+    }
+    this.#admission.since++;
   }
 
   #ready(): Promise<Producer> {

@@ -81,10 +81,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     throw error;
   }
 
+  const cancelled = new RecentSet(10_000);
   const worker = new Worker(
     settings.name,
     (job: BullJob, _token?: string, signal?: AbortSignal) =>
-      runOne(api, client, settings, job, signal, logger),
+      runOne(api, client, settings, job, signal, logger, cancelled),
     {
       connection: client,
       prefix: settings.prefix,
@@ -115,6 +116,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     logger.error(failure.error, { code: failure.code, protocol: path, job: job.id });
   });
   subscriber.on('message', (_channel: string, uid: string) => {
+    cancelled.add(uid);
     worker.cancelJob(uid, 'JOB_CANCELLED');
   });
   void worker.run().catch((error: unknown) => {
@@ -147,11 +149,15 @@ async function runOne(
   job: BullJob,
   bullSignal: AbortSignal | undefined,
   logger: Logger,
+  cancelled: RecentSet,
 ): Promise<unknown> {
   const uid = job.id as string;
   const data = job.data as StoredJob;
   const path = data.path;
-  if (await client.exists(cancelKey(settings, uid))) {
+  const attempt = Math.max(1, job.attemptsStarted ?? 1);
+  // A cancellation that arrived just before this worker took the job, or (for a job run again
+  // after its worker died) one this worker may have missed.
+  if (cancelled.has(uid) || (attempt > 1 && (await client.exists(cancelKey(settings, uid))))) {
     const message = cancelledMessage(uid, path);
     logger.warn(message, { code: 'JOB_CANCELLED', protocol: path, job: uid });
     throw new UnrecoverableError(
@@ -169,7 +175,7 @@ async function runOne(
       { path, args: data.args ?? {}, logger: data.logger ?? null, idempotencyKey: null },
       {
         uid,
-        attempt: Math.max(1, job.attemptsStarted ?? 1),
+        attempt,
         signal: cancel.signal,
         progress: (value) => progress.report(value),
       },
@@ -188,6 +194,28 @@ async function runOne(
     throw new UnrecoverableError(encodeFailure(failureOutcome(error)));
   } finally {
     bullSignal?.removeEventListener('abort', abort);
+  }
+}
+
+/** The uids of recently cancelled jobs, at most `size` of them (the oldest are forgotten first). */
+class RecentSet {
+  readonly #size: number;
+  readonly #uids = new Set<string>();
+
+  constructor(size: number) {
+    this.#size = size;
+  }
+
+  add(uid: string): void {
+    this.#uids.add(uid);
+    if (this.#uids.size > this.#size) {
+      const oldest = this.#uids.values().next();
+      if (!oldest.done) this.#uids.delete(oldest.value);
+    }
+  }
+
+  has(uid: string): boolean {
+    return this.#uids.has(uid);
   }
 }
 

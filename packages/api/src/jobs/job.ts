@@ -133,7 +133,8 @@ export const MAX_PROGRESS_MESSAGE = 500;
 /** The size of a value's JSON text, in bytes (0 for `undefined`). */
 export function jsonSize(value: unknown): number {
   const text = JSON.stringify(value);
-  return text === undefined ? 0 : Buffer.byteLength(text, 'utf8');
+  // TextEncoder rather than Node's Buffer, so that the API runs on any runtime.
+  return text === undefined ? 0 : new TextEncoder().encode(text).length;
 }
 
 /**
