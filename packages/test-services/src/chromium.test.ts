@@ -16,7 +16,9 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-describe('launchChromium', () => {
+// A browser start costs a second or two of CPU; on a CI machine whose two cores also run every
+// other package's tests it can take tens of seconds, so these tests allow two minutes each.
+describe('launchChromium', { timeout: 120_000 }, () => {
   it(`drives ${CHROMIUM_PATH} headless: a local page loads and runs script`, async () => {
     const browser = await launchChromium();
     try {

@@ -24,6 +24,9 @@ export const CHROMIUM_ARGS: readonly string[] = [
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
+  '--disable-quic',
+  // Containers often give /dev/shm only 64 MiB; Chromium then crashes tabs. /tmp has room.
+  '--disable-dev-shm-usage',
 ];
 
 /** Options of `launchChromium`. */

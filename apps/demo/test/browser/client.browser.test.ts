@@ -67,7 +67,7 @@ beforeAll(async () => {
   });
   apiServer = await run(api, '127.0.0.1', 0);
   browser = await launchChromium();
-});
+}, 120_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -75,7 +75,8 @@ afterAll(async () => {
   await new Promise((done) => pageServer?.close(done));
 });
 
-describe('@constelite/client in a browser', () => {
+// Browser work on a CI machine whose two cores run every package's tests at once can be slow.
+describe('@constelite/client in a browser', { timeout: 120_000 }, () => {
   it('bundles for the browser platform without a Node built-in; prints its minified and gzipped size', async () => {
     // esbuild's browser platform cannot resolve `node:*` imports, so the build itself is the check.
     const client = await browserBundle(join(root, 'packages/client/src/index.ts'));
@@ -105,9 +106,7 @@ describe('@constelite/client in a browser', () => {
     await page.waitForFunction(
       () => (globalThis as { __constelite?: { done: boolean } }).__constelite?.done,
       null,
-      {
-        timeout: 30_000,
-      },
+      { timeout: 90_000 },
     );
     const status = await page.textContent('#status');
     const outcome = await page.evaluate(() => (globalThis as { __constelite?: unknown }).__constelite);

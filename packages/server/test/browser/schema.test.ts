@@ -26,7 +26,7 @@ beforeAll(async () => {
   fixture = makeAPI({ auth: { token: TOKEN } });
   server = await serveNode(fixture.app, '127.0.0.1', 0);
   browser = await launchChromium({ viewport: { width: 1280, height: 900 } });
-});
+}, 120_000);
 afterAll(async () => {
   await browser?.close();
   await server?.close();
