@@ -8,6 +8,7 @@ import {
   stateModel,
 } from '@constelite/core';
 import { MemoryStore } from '@constelite/memory-store';
+import { MemoryGuidMap } from '@constelite/store';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { ConsteliteAPI, consoleLogger, type Job, type LogLevel, protocol } from './index.js';
@@ -126,11 +127,17 @@ describe('stores', () => {
     expect(got.state).toMatchObject({ model_name: 'ApiTestPet', name: 'Snowball' });
   });
 
-  it('enableGuid() gives every store a guid map', async () => {
+  it('enableGuid() turns guids on for every store, kept with its records; with a map, in that map', async () => {
     const { api, store } = makeAPI();
     api.enableGuid();
+    expect(store.guidKeeping).toBe('driver');
     const saved = await store.put(ref(Pet({ name: 'Guido' })));
     expect(saved.guid).toMatch(/^[0-9a-f-]{36}$/);
+    const map = new MemoryGuidMap();
+    api.enableGuid(map);
+    expect(store.guidMap).toBe(map);
+    const mapped = await store.put(ref(Pet({ name: 'Mappo' })));
+    expect(await map.getRecordUid(mapped.guid!, store.uid)).toBe(mapped.record?.uid);
   });
 });
 

@@ -18,7 +18,7 @@ import {
   type LoggerSelection,
   loggerSelectionSchema,
 } from '@constelite/core/wire';
-import { type GuidMap, MemoryGuidMap, type Store } from '@constelite/store';
+import type { GuidMap, Store } from '@constelite/store';
 import type { ProtocolHost } from './host.js';
 import {
   isJobQueue,
@@ -212,9 +212,12 @@ export class ConsteliteAPI implements ProtocolHost {
     return found;
   }
 
-  /** Gives every store of the API a guid map (by default one shared in-memory map). */
-  enableGuid(guidMap: GuidMap = new MemoryGuidMap()): void {
-    for (const store of this.#stores.values()) store.setGuidMap(guidMap);
+  /**
+   * Enables guids on every store of the API: each keeps its own, with its records
+   * (`Store.enableGuids()`, docs/concepts.md, "Guids"), or all share `guidMap` when one is given.
+   */
+  enableGuid(guidMap?: GuidMap): void {
+    for (const store of this.#stores.values()) store.enableGuids(guidMap);
   }
 
   /** The names of the logger factories. */

@@ -1,4 +1,9 @@
-import type { ProtocolSignature, ReceivedValue } from '@constelite/core';
+import {
+  isProtocolContract,
+  type ProtocolContract,
+  type ProtocolSignature,
+  type ReceivedValue,
+} from '@constelite/core';
 import { z } from 'zod';
 import type { ProtocolHost } from './host.js';
 import type { Logger } from './logger.js';
@@ -81,17 +86,46 @@ export type AnyProtocol = Protocol<any, z.ZodType>;
  *   ({ logger, args }) => { logger.info(`Hello, ${args.name}!`); },
  * );
  * ```
+ *
+ * or implements a contract made by `protocolSignature` of `@constelite/core` (its name,
+ * description, arguments and result schema), with `args` and the result typed from it:
+ *
+ * ```ts
+ * export const hello_world = protocol(contract.hello_world, ({ logger, args }) => {
+ *   logger.info(`Hello, ${args.name}!`);
+ * });
+ * ```
  */
+export function protocol<A extends z.ZodRawShape, R extends z.ZodType>(
+  contract: ProtocolContract<A, R>,
+  run: ProtocolFunction<A, R>,
+): Protocol<A, R>;
 export function protocol<A extends z.ZodRawShape, R extends z.ZodType = z.ZodVoid>(
   definition: ProtocolDefinition<A, R>,
   run: ProtocolFunction<A, R>,
+): Protocol<A, R>;
+export function protocol<A extends z.ZodRawShape, R extends z.ZodType>(
+  definition: ProtocolDefinition<A, R> | ProtocolContract<A, R>,
+  run: ProtocolFunction<A, R>,
 ): Protocol<A, R> {
+  // A contract already holds the schemas (a definition's `args` is a shape, never a zod schema).
+  if (isProtocolContract(definition)) {
+    return Object.freeze({
+      kind: 'protocol' as const,
+      name: definition.name,
+      description: definition.description,
+      args: definition.args as z.ZodObject<A>,
+      returns: definition.returns as R,
+      run,
+    });
+  }
+  const shape = definition as ProtocolDefinition<A, R>;
   return Object.freeze({
     kind: 'protocol' as const,
-    name: definition.name,
-    description: definition.description,
-    args: z.object(definition.args),
-    returns: (definition.returns ?? z.void()) as R,
+    name: shape.name,
+    description: shape.description,
+    args: z.object(shape.args),
+    returns: (shape.returns ?? z.void()) as R,
     run,
   });
 }

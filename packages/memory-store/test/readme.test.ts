@@ -1,6 +1,5 @@
 // The README's usage example, run as it is written (keep the two in step).
 import { type AnyStateModel, association, backref, ref, stateModel } from '@constelite/core';
-import { MemoryGuidMap } from '@constelite/store';
 import { expect, it } from 'vitest';
 import { z } from 'zod';
 import { MemoryStore } from '../src/index.js';
@@ -19,7 +18,7 @@ it('the README usage example runs', async () => {
   const cats = (await store.get(ann)).cats; // [ref to the cat]: backrefs are kept by the store
   await store.delete(got);
 
-  store.setGuidMap(new MemoryGuidMap()); // refs now carry guids
+  store.enableGuids(); // refs now carry guids, kept with the records
 
   expect(saved.state).toBeNull();
   expect(found.map((cat) => cat.state?.name)).toEqual(['Snowball II']);

@@ -27,7 +27,7 @@ import {
  * table. Version 2 indexes long strings by their digest (`constelite_index_key`), escapes the
  * characters PostgreSQL cannot hold (./text-escape.ts) and adds the write gate.
  */
-export const POSTGRES_SCHEMA_VERSION = 2;
+export const POSTGRES_SCHEMA_VERSION = 3;
 
 /** Options of `PostgresDriver`. */
 export interface PostgresDriverOptions {
@@ -99,6 +99,14 @@ const MIGRATIONS: readonly ((schema: string) => string)[] = [
     WHERE value IS DISTINCT FROM ${s}.constelite_index_key(value);
   CREATE TABLE ${s}.constelite_write_gate ();
   `,
+  // Guids kept with their records (storage contract version 3), written in the records'
+  // transactions; the link goes with its record, and one guid names at most one record.
+  (s) => `
+  CREATE TABLE ${s}.guids (
+    uid text PRIMARY KEY REFERENCES ${s}.records (uid) ON DELETE CASCADE,
+    guid text NOT NULL UNIQUE
+  );
+  `,
 ];
 
 /**
@@ -140,6 +148,7 @@ interface Tables {
   values: string;
   meta: string;
   gate: string;
+  guids: string;
   /** The qualified name of the index key function (`constelite_index_key`). */
   indexKey: string;
 }
@@ -172,7 +181,7 @@ const escapeAll = (texts: readonly string[]): string[] => texts.map(escapeText);
  */
 export class PostgresDriver implements StorageDriver {
   readonly contractVersion = STORAGE_CONTRACT_VERSION;
-  readonly capabilities: StorageCapabilities = { persistent: true, multiProcess: true };
+  readonly capabilities: StorageCapabilities = { persistent: true, multiProcess: true, guids: true };
   /** The schema holding the store's tables. */
   readonly schema: string;
   readonly #sql: Sql;
@@ -208,6 +217,7 @@ export class PostgresDriver implements StorageDriver {
       values: `${q}.record_values`,
       meta: `${q}.constelite_meta`,
       gate: `${q}.constelite_write_gate`,
+      guids: `${q}.guids`,
       indexKey: `${q}.constelite_index_key`,
     };
   }
@@ -444,8 +454,29 @@ export class PostgresDriver implements StorageDriver {
           });
       },
       async deleteRecord(uid) {
-        // Outgoing links and index rows go with the record (ON DELETE CASCADE).
+        // Outgoing links, index rows and the guid go with the record (ON DELETE CASCADE).
         await run(`DELETE FROM ${t.records} WHERE uid = $1`, [escapeText(uid)]);
+      },
+      async readGuids(uids) {
+        const found = new Map<string, string>();
+        if (uids.length === 0) return found;
+        const rows = await run<{ uid: string; guid: string }[]>(
+          `SELECT uid, guid FROM ${t.guids} WHERE uid = ANY($1::text[])`,
+          [escapeAll(uids)],
+        );
+        for (const row of rows) found.set(unescapeText(row.uid), unescapeText(row.guid));
+        return found;
+      },
+      async findGuid(guid) {
+        const [row] = await run<{ uid: string }[]>(`SELECT uid FROM ${t.guids} WHERE guid = $1`, [
+          escapeText(guid),
+        ]);
+        return row ? unescapeText(row.uid) : null;
+      },
+      async writeGuid(uid, guid) {
+        // Two transactions taking one new guid: the serializable write sees the other's insert
+        // as a serialization failure (it read the guid first) and runs again, finding the record.
+        await run(`INSERT INTO ${t.guids} (uid, guid) VALUES ($1, $2)`, [escapeText(uid), escapeText(guid)]);
       },
       async readLinks(uid, field) {
         const rows =

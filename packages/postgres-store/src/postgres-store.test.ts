@@ -29,7 +29,7 @@ describe('PostgresStore', () => {
       `SELECT value FROM "${store.postgres.schema}".constelite_meta WHERE key = 'schema_version'`,
     );
     expect(Number(row?.value)).toBe(POSTGRES_SCHEMA_VERSION);
-    expect(store.postgres.capabilities).toEqual({ persistent: true, multiProcess: true });
+    expect(store.postgres.capabilities).toEqual({ persistent: true, multiProcess: true, guids: true });
   });
 
   it('refuses a schema written by a newer version with a STORE_FAULT naming the schema', async () => {
@@ -128,10 +128,15 @@ describe('PostgresStore', () => {
       [long, longCat.record!.uid],
     );
     await admin.unsafe(`DROP TABLE ${s}.constelite_write_gate`);
+    await admin.unsafe(`DROP TABLE ${s}.guids`);
     await admin.unsafe(`UPDATE ${s}.constelite_meta SET value = '1' WHERE key = 'schema_version'`);
 
-    const reopened = new PostgresStore({ url, schema: store.postgres.schema, uid: store.uid });
+    const reopened = new PostgresStore({ url, schema: store.postgres.schema, uid: store.uid, guids: true });
     try {
+      // Migrated through version 3: records written before guids take one when a ref brings it.
+      const guid = crypto.randomUUID();
+      await reopened.patch(ref(SuiteCat({ lives: 1 }), { record: longCat.record, guid }));
+      expect((await reopened.get(ref(SuiteCat({}), { guid }))).record?.uid).toBe(longCat.record?.uid);
       expect((await reopened.get(oddCat)).state).toMatchObject({ name: odd, tags: [odd] });
       expect((await reopened.get(longCat)).state?.name === long).toBe(true);
       expect(

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { ref } from '@constelite/core';
-import { SuiteBook, SuitePage } from '@constelite/store-test-suite';
+import { SuiteBook, SuiteHuman, SuitePage } from '@constelite/store-test-suite';
 import postgres from 'postgres';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { PostgresStore } from '../src/index.js';
@@ -81,6 +81,31 @@ describe('PostgresStore shared by several processes', () => {
       expect(new Set(readers.map((reader) => reader.uid)).size).toBe(200);
       const names = (await store.bulkGet(readers)).map((reader) => reader.state?.name);
       expect(new Set(names)).toEqual(new Set(Array.from({ length: 200 }, (_, index) => `reader ${index}`)));
+    } finally {
+      await store.postgres.dropSchema();
+      await store.close();
+    }
+  });
+
+  it('makes one record per guid when two processes put the same 50 new guids at once', async () => {
+    const schema = freshSchema();
+    const store = new PostgresStore({ url, schema, uid: SHARED_STORE_UID, maxConnections: 2, guids: true });
+    try {
+      await store.connect();
+      const guids = Array.from({ length: 50 }, () => crypto.randomUUID());
+      const workers = await Promise.all([
+        startWorker(schema, ['guids', 'first', ...guids]),
+        startWorker(schema, ['guids', 'second', ...guids]),
+      ]);
+      const summaries = await Promise.all(workers.map((worker) => worker.go()));
+      expect(summaries.map((s) => s.ok)).toEqual([50, 50]);
+      const humans = await store.query({ model: SuiteHuman, includeStates: true });
+      expect(humans).toHaveLength(50);
+      expect(new Set(humans.map((human) => human.guid))).toEqual(new Set(guids));
+      for (const guid of guids.slice(0, 5)) {
+        const found = await store.get(ref(SuiteHuman({}), { guid }));
+        expect(found.state?.name).toMatch(new RegExp(`^(first|second) ${guid}$`));
+      }
     } finally {
       await store.postgres.dropSchema();
       await store.close();

@@ -21,7 +21,7 @@ import { SqliteQueryIndex } from './query-sql.js';
  * The version of the table layout this driver writes, kept in `PRAGMA user_version`.
  * Version 2 adds the `links (source, field, seq)` index: a list is read in order, in pages.
  */
-export const SQLITE_SCHEMA_VERSION = 2;
+export const SQLITE_SCHEMA_VERSION = 3;
 
 /** How hard SQLite flushes a commit to disk. */
 export type SqliteSynchronous = 'full' | 'normal';
@@ -73,6 +73,14 @@ const MIGRATIONS: readonly string[] = [
   `,
   `
   CREATE INDEX IF NOT EXISTS links_source_order ON links (source, field, seq);
+  `,
+  // Guids kept with their records (storage contract version 3): written in the records'
+  // transactions; the unique index makes one guid name at most one record of the store.
+  `
+  CREATE TABLE guids (
+    uid TEXT PRIMARY KEY NOT NULL,
+    guid TEXT NOT NULL UNIQUE
+  ) WITHOUT ROWID;
   `,
 ];
 
@@ -168,6 +176,31 @@ const placeholders = (count: number): string => Array.from({ length: count }, ()
 /** SQLite binds at most 32766 parameters; long uid lists are read in chunks well below that. */
 const CHUNK = 500;
 
+interface GuidRow {
+  uid: string;
+  guid: string;
+}
+
+/**
+ * The rows of `select` (a statement without its WHERE) whose `uid` is among `uids`, read in
+ * chunks of bound parameters, letting the event loop run between chunks.
+ */
+async function rowsOf<R>(
+  db: Database.Database,
+  slicer: Slicer,
+  select: string,
+  uids: readonly string[],
+): Promise<R[]> {
+  const rows: R[] = [];
+  for (const chunk of chunks(uids)) {
+    await slicer.breathe();
+    rows.push(
+      ...db.prepare<string[], R>(`${select} WHERE uid IN (${placeholders(chunk.length)})`).all(...chunk),
+    );
+  }
+  return rows;
+}
+
 function chunks<T>(items: readonly T[]): T[][] {
   const out: T[][] = [];
   for (let index = 0; index < items.length; index += CHUNK) out.push(items.slice(index, index + CHUNK));
@@ -210,6 +243,7 @@ export class SqliteDriver implements StorageDriver {
     this.capabilities = {
       persistent: options.path !== ':memory:',
       multiProcess: options.path !== ':memory:',
+      guids: true,
     };
     this.#db = new Database(options.path);
     try {
@@ -347,22 +381,9 @@ export class SqliteDriver implements StorageDriver {
     return {
       async getModels(uids) {
         check(false);
-        const found = new Map<string, string>();
-        if (uids.length === 1) {
-          const row = s.getModel.get(uids[0]!);
-          if (row) found.set(row.uid, row.model);
-          return found;
-        }
-        for (const chunk of chunks(uids)) {
-          await slicer.breathe();
-          const rows = db
-            .prepare<string[], KeyRow>(
-              `SELECT uid, model FROM records WHERE uid IN (${placeholders(chunk.length)})`,
-            )
-            .all(...chunk);
-          for (const row of rows) found.set(row.uid, row.model);
-        }
-        return found;
+        const one = uids.length === 1 ? s.getModel.get(uids[0]!) : undefined;
+        const rows = one ? [one] : await rowsOf<KeyRow>(db, slicer, 'SELECT uid, model FROM records', uids);
+        return new Map(rows.map((row) => [row.uid, row.model]));
       },
       async readRecord(uid) {
         check(false);
@@ -390,7 +411,22 @@ export class SqliteDriver implements StorageDriver {
         s.deleteOutgoing.run(uid);
         s.deleteValues.run(uid);
         queryIndex.remove(uid);
+        s.deleteGuid.run(uid);
         s.deleteRecord.run(uid);
+      },
+      async readGuids(uids) {
+        check(false);
+        const one = uids.length === 1 ? s.readGuid.get(uids[0]!) : undefined;
+        const rows = one ? [one] : await rowsOf<GuidRow>(db, slicer, 'SELECT uid, guid FROM guids', uids);
+        return new Map(rows.map((row) => [row.uid, row.guid]));
+      },
+      async findGuid(guid) {
+        check(false);
+        return s.findGuid.get(guid)?.uid ?? null;
+      },
+      async writeGuid(uid, guid) {
+        check(true);
+        s.insertGuid.run(uid, guid);
       },
       async readLinks(uid, field) {
         check(false);
@@ -563,6 +599,12 @@ function prepare(db: Database.Database) {
     ),
     updateFields: db.prepare<[string, string]>('UPDATE records SET fields = ? WHERE uid = ?'),
     deleteRecord: db.prepare<[string]>('DELETE FROM records WHERE uid = ?'),
+    readGuid: db.prepare<[string], { uid: string; guid: string }>(
+      'SELECT uid, guid FROM guids WHERE uid = ?',
+    ),
+    findGuid: db.prepare<[string], { uid: string }>('SELECT uid FROM guids WHERE guid = ?'),
+    insertGuid: db.prepare<[string, string]>('INSERT INTO guids (uid, guid) VALUES (?, ?)'),
+    deleteGuid: db.prepare<[string]>('DELETE FROM guids WHERE uid = ?'),
     insertValue: db.prepare<[string, string, string, string]>(
       'INSERT INTO record_values (uid, model, field, value) VALUES (?, ?, ?, ?)',
     ),

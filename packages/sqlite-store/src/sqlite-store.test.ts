@@ -30,7 +30,28 @@ describe('SqliteStore', () => {
     const store = openStore();
     expect(store.sqlite.schemaVersion).toBe(SQLITE_SCHEMA_VERSION);
     expect(store.sqlite.database.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(store.sqlite.capabilities).toEqual({ persistent: true, multiProcess: true });
+    expect(store.sqlite.capabilities).toEqual({ persistent: true, multiProcess: true, guids: true });
+  });
+
+  it('migrates a schema-2 file (before guids) to the current schema, keeping its records, which then take guids', async () => {
+    const path = join(dir, 'old.db');
+    const first = new SqliteStore({ path });
+    const saved = await first.put(ref(SuiteHuman({ name: 'Bo' })));
+    await first.close();
+    // What a file written by the schema-2 driver looks like: no guids table.
+    const db = new Database(path);
+    db.exec('DROP TABLE guids');
+    db.pragma('user_version = 2');
+    db.close();
+    const store = new SqliteStore({ path, uid: first.uid, guids: true });
+    open.push(store);
+    expect(store.sqlite.schemaVersion).toBe(SQLITE_SCHEMA_VERSION);
+    const got = await store.get(saved);
+    expect(got.state?.name).toBe('Bo');
+    expect(got.guid).toBeNull();
+    const guid = crypto.randomUUID();
+    await store.patch(ref(SuiteHuman({ age: 3 }), { record: saved.record, guid }));
+    expect((await store.get(ref(SuiteHuman({}), { guid }))).record?.uid).toBe(saved.record?.uid);
   });
 
   it('works on an in-memory database', async () => {

@@ -7,6 +7,7 @@ import { basicCases } from './groups/basic.js';
 import { concurrencyCases } from './groups/concurrency.js';
 import { dynamicCases } from './groups/dynamic.js';
 import { guidCases } from './groups/guid.js';
+import { guidStorageCases } from './groups/guid-storage.js';
 import { isolationCases } from './groups/isolation.js';
 import { methodCases } from './groups/methods.js';
 import { persistenceCases } from './groups/persistence.js';
@@ -24,6 +25,7 @@ export type StoreTestName =
   | keyof typeof queryCases
   | keyof typeof methodCases
   | keyof typeof guidCases
+  | keyof typeof guidStorageCases
   | keyof typeof atomicityCases
   | keyof typeof concurrencyCases
   | keyof typeof isolationCases
@@ -56,7 +58,21 @@ export interface StoreTestSuiteOptions<S extends SuiteStore = SuiteStore> {
    * a name the suite does not have is a type error and, at run time, fails `runStoreTestSuite`.
    */
   skip?: Partial<Record<StoreTestName, string>>;
+  /**
+   * Optional. Runs the guid tests with one shared in-memory `GuidMap` (`setGuidMap`) instead of
+   * the store's own guids (`enableGuids()`). Default: false.
+   */
+  externalGuidMap?: boolean;
+  /** Optional. The time each test may take, in ms. Default: `DEFAULT_TEST_TIMEOUT_MS`. */
+  testTimeoutMs?: number;
 }
+
+/**
+ * Two minutes: a few tests (120 random queries evaluated over a network database without
+ * pushdown, say) take seconds alone and much longer on a CI machine running every package's
+ * tests at once; a test that is wrong fails on its assertions, not on time.
+ */
+export const DEFAULT_TEST_TIMEOUT_MS = 120_000;
 
 /** A group of conformance tests: call it inside a vitest file to register its `describe`. */
 export interface StoreTestGroup {
@@ -77,53 +93,57 @@ function defineGroup(title: string, cases: Partial<Record<StoreTestName, SuiteTe
           it.skip(`${name} [skipped: ${reason}]`, () => {});
           continue;
         }
-        it(name, async (test) => {
-          const made: S[] = [];
-          const make = async (create: () => S | Promise<S>): Promise<S> => {
-            const store = await create();
-            made.push(store);
-            return store;
-          };
-          const reopen = async (store: SuiteStore): Promise<SuiteStore> => {
-            if (!store.capabilities?.persistent)
-              return test.skip('the store does not declare capabilities.persistent');
-            const reopenStore = options.reopenStore;
-            if (!reopenStore) {
-              throw new Error(
-                `${options.name} declares capabilities.persistent, so the suite must prove its data outlives it: give runStoreTestSuite a reopenStore option that closes the store and opens it again on the same storage`,
-              );
-            }
-            const index = made.indexOf(store as S);
-            if (index < 0) throw new Error('reopen() takes a store made for this test');
-            const reopened = await reopenStore(store as S);
-            made[index] = reopened;
-            return reopened;
-          };
-          const context: SuiteContext = {
-            store: await make(options.createStore),
-            newStore: () => make(options.createStore),
-            async storeWithMethods(methods) {
-              const create = options.createStoreWithMethods;
-              if (!create) return test.skip('createStoreWithMethods is not given');
-              return make(() => create(methods));
-            },
-            enableGuids(...stores) {
-              const guidMap = new MemoryGuidMap();
-              for (const store of stores) {
-                if (!store.setGuidMap) return test.skip('the store has no setGuidMap');
-                store.setGuidMap(guidMap);
+        it(
+          name,
+          async (test) => {
+            const made: S[] = [];
+            const make = async (create: () => S | Promise<S>): Promise<S> => {
+              const store = await create();
+              made.push(store);
+              return store;
+            };
+            const reopen = async (store: SuiteStore): Promise<SuiteStore> => {
+              if (!store.capabilities?.persistent)
+                return test.skip('the store does not declare capabilities.persistent');
+              const reopenStore = options.reopenStore;
+              if (!reopenStore) {
+                throw new Error(
+                  `${options.name} declares capabilities.persistent, so the suite must prove its data outlives it: give runStoreTestSuite a reopenStore option that closes the store and opens it again on the same storage`,
+                );
               }
-              return guidMap;
-            },
-            reopen,
-            skip: (note) => test.skip(note),
-          };
-          try {
-            await body(context);
-          } finally {
-            for (const store of made) await options.destroyStore?.(store);
-          }
-        });
+              const index = made.indexOf(store as S);
+              if (index < 0) throw new Error('reopen() takes a store made for this test');
+              const reopened = await reopenStore(store as S);
+              made[index] = reopened;
+              return reopened;
+            };
+            const context: SuiteContext = {
+              store: await make(options.createStore),
+              newStore: () => make(options.createStore),
+              async storeWithMethods(methods) {
+                const create = options.createStoreWithMethods;
+                if (!create) return test.skip('createStoreWithMethods is not given');
+                return make(() => create(methods));
+              },
+              enableGuids(...stores) {
+                const guidMap = new MemoryGuidMap();
+                for (const store of stores) {
+                  if (!options.externalGuidMap && store.enableGuids) store.enableGuids();
+                  else if (store.setGuidMap) store.setGuidMap(guidMap);
+                  else return test.skip('the store has neither enableGuids nor setGuidMap');
+                }
+              },
+              reopen,
+              skip: (note) => test.skip(note),
+            };
+            try {
+              await body(context);
+            } finally {
+              for (const store of made) await options.destroyStore?.(store);
+            }
+          },
+          options.testTimeoutMs ?? DEFAULT_TEST_TIMEOUT_MS,
+        );
       }
     });
   };
@@ -144,6 +164,8 @@ export const queryTests: StoreTestGroup = defineGroup('query', queryCases);
 export const methodTests: StoreTestGroup = defineGroup('allowed methods', methodCases);
 /** GUIDs (needs `setGuidMap` on the store). */
 export const guidTests: StoreTestGroup = defineGroup('guids', guidCases);
+/** Guids kept by the store itself: they outlive a restart, fail with their write, and race safely. */
+export const guidStorageTests: StoreTestGroup = defineGroup('guid storage', guidStorageCases);
 /** A write that fails part-way leaves nothing behind. */
 export const atomicityTests: StoreTestGroup = defineGroup('atomicity', atomicityCases);
 /** Concurrent writes never lose each other's effects. */
@@ -166,6 +188,7 @@ export const storeTestGroups: readonly StoreTestGroup[] = [
   queryTests,
   methodTests,
   guidTests,
+  guidStorageTests,
   atomicityTests,
   concurrencyTests,
   isolationTests,

@@ -48,8 +48,15 @@ export interface SuiteStore {
   /** Every record of a query, read a page at a time. */
   iterate(options: SuiteIterate): AsyncIterable<RefTo>;
   bulkGet<S extends AnyState>(refs: readonly Ref<S>[]): Promise<RefTo<S>[]>;
-  /** Optional. Enables guids; the guid tests skip themselves when it is absent. */
+  /**
+   * Optional. Enables guids, kept by the store itself (for a `Store`: by its driver, in the
+   * same transactions as the records, when it declares `capabilities.guids`).
+   */
+  enableGuids?(): void;
+  /** Optional. Keeps guids in an external map; the guid tests skip themselves when neither method is there. */
   setGuidMap?(guidMap: GuidMap | null): void;
+  /** Optional. Where the store keeps guids (`Store.guidKeeping`); the guid-storage tests need 'driver'. */
+  readonly guidKeeping?: 'driver' | 'map' | null;
   /**
    * Optional. What the store's driver declares (`Store.capabilities`). The persistence tests
    * run for a store that declares `persistent` and skip themselves otherwise.
@@ -69,10 +76,11 @@ export interface SuiteContext {
    */
   storeWithMethods(methods: readonly StoreMethod[]): Promise<SuiteStore>;
   /**
-   * Gives `stores` one shared in-memory guid map and returns it; the test is skipped when a
-   * store has no `setGuidMap`.
+   * Enables guids on `stores`: each keeps its own (`enableGuids()`), or, with the suite option
+   * `externalGuidMap`, all share one in-memory `GuidMap`. The test is skipped when a store has
+   * neither method.
    */
-  enableGuids(...stores: SuiteStore[]): GuidMap;
+  enableGuids(...stores: SuiteStore[]): void;
   /**
    * Closes `store` and opens it again on the same storage with `reopenStore`, returning the
    * reopened store (which the suite destroys after the test instead of `store`). The test is

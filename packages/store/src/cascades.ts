@@ -4,7 +4,7 @@ import type { StoreContext } from './context.js';
 import type { Link, StorageTransaction } from './driver.js';
 import { notFound } from './errors.js';
 import { fieldsOfKind } from './fields.js';
-import { resolveUid, unlinkGuids } from './guid-rules.js';
+import { resolveUid, transactionGuids } from './guid-rules.js';
 import { runTransaction } from './transaction.js';
 
 // Composition cascades: a record takes its composition members with it, recursively, and
@@ -13,20 +13,22 @@ import { runTransaction } from './transaction.js';
 /** `delete`: the record, its composition members (recursively) and every link to them. */
 export async function deleteOne(ctx: StoreContext, ref: Ref): Promise<void> {
   const target = checkRef(ctx, ref, 'delete');
-  const uid = await resolveUid(ctx, target, 'delete');
-  const removed = await runTransaction(ctx, 'write', async (tx) => {
+  const guids = await runTransaction(ctx, 'write', async (tx) => {
+    const guids = transactionGuids(ctx, tx);
+    const uid = await resolveUid(ctx, guids, target, 'delete');
     const model = (await tx.getModels([uid])).get(uid);
     if (model === undefined) throw notFound(ctx, uid, target.state_model_name);
-    const out: string[] = [];
-    await deleteTree(ctx, tx, uid, new Set(), out);
-    return out;
+    const removed: string[] = [];
+    await deleteTree(ctx, tx, uid, new Set(), removed);
+    guids?.forget(removed);
+    return guids;
   });
-  await unlinkGuids(ctx, ctx.guidMap, removed);
+  await guids?.afterCommit();
 }
 
 /**
  * Deletes record `uid` and its composition members, recursively, with every link to each;
- * `seen` stops cycles, `removed` collects the uids deleted (their guids go after the commit).
+ * `seen` stops cycles, `removed` collects the uids deleted (an external guid map forgets them after the commit).
  */
 export async function deleteTree(
   ctx: StoreContext,

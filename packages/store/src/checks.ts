@@ -24,14 +24,26 @@ export function checkRef(ctx: StoreContext, ref: Ref, method: StoreMethod): Ref 
     });
   }
   ctx.registry.get(ref.state_model_name);
-  checkStoreOf(ctx, ref, method);
-  return ref;
+  return checkStoreOf(ctx, ref, method);
 }
 
-/** Fails with `WRONG_STORE` when `ref` has a record of another store; `where` names the place. */
-export function checkStoreOf(ctx: StoreContext, ref: Ref, where: string): void {
+/**
+ * The ref as this store reads it; `where` names the place. A ref with a record of another
+ * store is `WRONG_STORE`, unless guids are on and it has a guid: then it names the entity, and
+ * resolves to the record of that guid in this store, or to a new one (docs/concepts.md, "Guids").
+ */
+export function checkStoreOf(ctx: StoreContext, ref: Ref, where: string): Ref {
   const store = ref.record?.store;
-  if (store && store.uid.toLowerCase() !== ctx.uid) throw wrongStore(ctx, ref, where);
+  let local = ref;
+  if (store && store.uid !== ctx.uid && store.uid.toLowerCase() !== ctx.uid) {
+    if (!ctx.guids || !ref.guid) throw wrongStore(ctx, ref, where);
+    local = new Ref({
+      record: null,
+      guid: ref.guid,
+      state: ref.state,
+      state_model_name: ref.state_model_name,
+    });
+  }
   // Guids are version-4 UUIDs wherever they enter (the Python client rejects any other).
   if (ref.guid !== null && ref.guid !== undefined && !uuid4Schema.safeParse(ref.guid).success) {
     throw new ValidationError(
@@ -39,4 +51,5 @@ export function checkStoreOf(ctx: StoreContext, ref: Ref, where: string): void {
       { extra: { store: ctx.uid, model: ref.state_model_name, guid: ref.guid } },
     );
   }
+  return local;
 }

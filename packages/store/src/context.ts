@@ -1,10 +1,10 @@
 import type { ModelRegistry } from '@constelite/core';
 import type { StorageDriver } from './driver.js';
-import type { GuidMap } from './guid.js';
+import type { GuidKeeping } from './guid-rules.js';
 
 /**
  * What every concern of a store (checks, reads, writes, cascades, guids) works from: who the
- * store is, how it resolves models, the driver it runs on and the guid map in use. One
+ * store is, how it resolves models, the driver it runs on and where it keeps guids. One
  * `Store` owns one context and hands it to the functions of the other files of this package;
  * it is not exported, so nothing outside the package reaches past the public methods.
  */
@@ -19,6 +19,6 @@ export interface StoreContext {
   readonly registry: ModelRegistry;
   /** The storage primitives. */
   readonly driver: StorageDriver;
-  /** The guid map in use; `Store.setGuidMap` replaces it. */
-  guidMap: GuidMap | null;
+  /** Where guids are kept (null: guids are off); `Store.enableGuids` and `setGuidMap` set it. */
+  guids: GuidKeeping | null;
 }

@@ -3,6 +3,7 @@ import { aggregation, isConsteliteError, ref, stateModel } from '@constelite/cor
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { PRIMITIVE_SINCE } from './contract.js';
+import { MemoryGuidMap } from './guid.js';
 import { STORAGE_CONTRACT_VERSION, type StorageDriver, Store, SUPPORTED_CONTRACT_VERSIONS } from './index.js';
 import { testDriver } from './test-driver.js';
 
@@ -83,12 +84,34 @@ describe('Storage contract versions', () => {
 describe('Store capabilities', () => {
   it('are those the driver declares, false unless declared, and read-only', () => {
     const plain = new Store({ driver: testDriver({ contractVersion: 1 }) });
-    expect(plain.capabilities).toEqual({ persistent: false, multiProcess: false });
+    expect(plain.capabilities).toEqual({ persistent: false, multiProcess: false, guids: false });
     const disk = new Store({
       driver: { ...testDriver({ contractVersion: 1 }), capabilities: { persistent: true } },
     });
-    expect(disk.capabilities).toEqual({ persistent: true, multiProcess: false });
+    expect(disk.capabilities).toEqual({ persistent: true, multiProcess: false, guids: false });
     expect(Object.isFrozen(disk.capabilities)).toBe(true);
+  });
+
+  it('guids are kept by a driver only from contract version 3 on, whatever an older driver declares', () => {
+    const old = new Store({
+      driver: { ...testDriver({ contractVersion: 2 }), capabilities: { guids: true } },
+    });
+    expect(old.capabilities.guids).toBe(false);
+    old.enableGuids();
+    expect(old.guidKeeping).toBe('map');
+  });
+
+  it('enableGuids() refuses a persistent driver that cannot keep guids, naming the store, instead of losing them on restart', () => {
+    const disk = new Store({
+      name: 'archive',
+      driver: { ...testDriver({ contractVersion: 2 }), capabilities: { persistent: true } },
+    });
+    expect(() => disk.enableGuids()).toThrow(/archive.*does not keep guids/);
+    expect(disk.guidKeeping).toBeNull();
+    const map = new MemoryGuidMap();
+    disk.enableGuids(map);
+    expect(disk.guidKeeping).toBe('map');
+    expect(disk.guidMap).toBe(map);
   });
 });
 

@@ -27,7 +27,15 @@ export const PRIMITIVE_SINCE: Readonly<Record<OptionalPrimitive, number>> = {
   readRecords: 2,
   queryNative: 2,
   countNative: 2,
+  readGuids: 3,
+  findGuid: 3,
+  writeGuid: 3,
 };
+
+/** True when `driver` keeps guids itself: it declares `capabilities.guids` and contract version 3 or later. */
+export function guidsKeptByDriver(driver: StorageDriver): boolean {
+  return driver.capabilities?.guids === true && driver.contractVersion >= PRIMITIVE_SINCE.writeGuid;
+}
 
 /** Refuses a driver written for a contract version this store does not support. */
 export function checkContractVersion(driver: StorageDriver, storeName: string): void {

@@ -13,10 +13,11 @@ export type { JsonValue };
 
 /**
  * The version of this contract. A driver declares the version it was written against.
- * Version 2 added the optional `readRecords`, `queryNative` and `countNative`. How the
- * contract evolves: docs/store-authors.md, "How the contract evolves".
+ * Version 2 added the optional `readRecords`, `queryNative` and `countNative`; version 3 the
+ * optional guid primitives `readGuids`, `findGuid` and `writeGuid` (with `capabilities.guids`).
+ * How the contract evolves: docs/store-authors.md, "How the contract evolves".
  */
-export const STORAGE_CONTRACT_VERSION = 2;
+export const STORAGE_CONTRACT_VERSION = 3;
 
 /**
  * The contract versions this `Store` accepts from a driver. A new version only adds optional
@@ -79,7 +80,10 @@ export interface StorageTransaction {
   createRecord(record: StoredRecord): Promise<void>;
   /** Required. Overwrites the given fields of an existing record; fields not given keep their values. */
   writeFields(uid: string, fields: Record<string, JsonValue>): Promise<void>;
-  /** Required. Deletes the record and its outgoing links. Incoming links are removed with `removeIncomingLinks`. */
+  /**
+   * Required. Deletes the record and its outgoing links (and, for a driver that keeps guids,
+   * its guid). Incoming links are removed with `removeIncomingLinks`.
+   */
   deleteRecord(uid: string): Promise<void>;
   /** Required. Outgoing links of `uid` (of one field when given), each field's links in the order they were added. */
   readLinks(uid: string, field?: string): Promise<Link[]>;
@@ -111,6 +115,21 @@ export interface StorageTransaction {
   queryNative?(plan: QueryPlan): Promise<RecordKey[] | null>;
   /** Optional, since contract version 2. The number of records matching the plan, or null (see `queryNative`). */
   countNative?(plan: CountPlan): Promise<number | null>;
+  // --- guids kept with the records (docs/store-authors.md, "Guids") ---
+  // A driver that declares `capabilities.guids` has all three; `Store` then keeps every guid
+  // link in the transaction that writes the record it names, so a link never outlives its
+  // record, a record never loses its guid, and a guid names at most one record of the store.
+  /** Optional, since contract version 3. The guids of the records among `uids` that have one, keyed by uid. */
+  readGuids?(uids: readonly string[]): Promise<Map<string, string>>;
+  /** Optional, since contract version 3. The uid of the record linked to `guid`, or null. */
+  findGuid?(guid: string): Promise<string | null>;
+  /**
+   * Optional, since contract version 3. Links record `uid`, which exists and has no guid, to
+   * `guid`, which names no record of this store (the caller checked both; a driver should
+   * still refuse a second record for one guid, e.g. with a unique index, so that concurrent
+   * transactions cannot both take it). `deleteRecord` drops the link with the record.
+   */
+  writeGuid?(uid: string, guid: string): Promise<void>;
 }
 
 /** What a driver can do beyond the required primitives. */
@@ -119,6 +138,12 @@ export interface StorageCapabilities {
   persistent?: boolean;
   /** True when several processes may share the data safely. Default: false. */
   multiProcess?: boolean;
+  /**
+   * True when the transactions have `readGuids`, `findGuid` and `writeGuid` (contract version 3
+   * or later): guids are then kept by the driver, in the same transactions as the records.
+   * Default: false.
+   */
+  guids?: boolean;
 }
 
 /** Whether a transaction may write. */

@@ -1,31 +1,130 @@
 import { type AnyState, type Ref, unreachable, ValidationError } from '@constelite/core';
 import type { StoreContext } from './context.js';
-import type { RecordKey } from './driver.js';
-import { guidConflict, guidNotFound } from './errors.js';
+import type { StorageTransaction } from './driver.js';
+import { guidConflict, guidNotFound, storeFault } from './errors.js';
 import { fieldsOf } from './fields.js';
 import type { GuidMap } from './guid.js';
 import type { StoreMethod } from './methods.js';
 
 // Every rule about guids in one place: refs are resolved by guid, guids are checked against
 // the record they name, assigned on create, carried by every ref a store returns and
-// forgotten on delete. The guid map itself is `GuidMap` (guid.ts).
+// forgotten on delete (docs/concepts.md, "Guids").
+//
+// Guids are kept either by the driver, in the same transaction as the records they name
+// (contract version 3, `capabilities.guids`), or by an external `GuidMap` (guid.ts), whose
+// links are made and dropped once the store's transaction has committed.
 
-/** A record created by a write and the guid it gets once the write has committed. */
-export interface CreatedRecord {
-  uid: string;
-  guid: string;
+/** Where a store keeps its guids (none: guids are off). */
+export type GuidKeeping = { readonly kind: 'driver' } | { readonly kind: 'map'; readonly map: GuidMap };
+
+/** The guid operations of one transaction of one store. */
+export interface TransactionGuids {
+  /** The guids of the records among `uids` that have one. */
+  guidsOf(uids: readonly string[]): Promise<Map<string, string>>;
+  /** The uid of the record of `guid` in this store, or null. */
+  uidOf(guid: string): Promise<string | null>;
+  /** Links record `uid` (which has no guid) to `guid` (which names no record of this store). */
+  link(uid: string, guid: string): Promise<void>;
+  /** The records this transaction deleted: their guids go with them. */
+  forget(uids: readonly string[]): void;
+  /** Once the transaction has committed: an external map makes and drops its links now. */
+  afterCommit(): Promise<void>;
+}
+
+/** The guid operations of transaction `tx`, or null when guids are off. */
+export function transactionGuids(ctx: StoreContext, tx: StorageTransaction): TransactionGuids | null {
+  const keeping = ctx.guids;
+  if (!keeping) return null;
+  switch (keeping.kind) {
+    case 'driver':
+      return driverGuids(ctx, tx);
+    case 'map':
+      return new MapGuids(ctx.uid, keeping.map);
+    default:
+      return unreachable(keeping, 'guid keeping');
+  }
+}
+
+function driverGuids(ctx: StoreContext, tx: StorageTransaction): TransactionGuids {
+  const { readGuids, findGuid, writeGuid } = tx;
+  if (!readGuids || !findGuid || !writeGuid) {
+    throw storeFault(
+      ctx,
+      new Error(
+        'the driver declares capabilities.guids but its transaction lacks readGuids, findGuid or writeGuid',
+      ),
+    );
+  }
+  return {
+    guidsOf: (uids) => (uids.length === 0 ? Promise.resolve(new Map()) : readGuids.call(tx, uids)),
+    uidOf: (guid) => findGuid.call(tx, guid),
+    link: (uid, guid) => writeGuid.call(tx, uid, guid),
+    // `deleteRecord` forgets a record's guid in the same transaction.
+    forget: () => {},
+    afterCommit: async () => {},
+  };
+}
+
+/**
+ * Guids in an external map: read at once, written after the commit (a map cannot take part in
+ * the driver's transaction). Links made earlier in the same transaction are seen by later reads.
+ */
+class MapGuids implements TransactionGuids {
+  readonly #linked = new Map<string, string>();
+  readonly #byGuid = new Map<string, string>();
+  readonly #forgotten: string[] = [];
+
+  constructor(
+    private readonly storeUid: string,
+    private readonly map: GuidMap,
+  ) {}
+
+  async guidsOf(uids: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const uid of uids) {
+      const guid = this.#linked.get(uid) ?? (await this.map.getGuid(this.storeUid, uid));
+      if (guid) found.set(uid, guid);
+    }
+    return found;
+  }
+
+  async uidOf(guid: string): Promise<string | null> {
+    return this.#byGuid.get(guid) ?? (await this.map.getRecordUid(guid, this.storeUid));
+  }
+
+  async link(uid: string, guid: string): Promise<void> {
+    this.#linked.set(uid, guid);
+    this.#byGuid.set(guid, uid);
+  }
+
+  forget(uids: readonly string[]): void {
+    this.#forgotten.push(...uids);
+  }
+
+  async afterCommit(): Promise<void> {
+    for (const uid of this.#forgotten) await this.map.unlink(this.storeUid, uid);
+    for (const [uid, guid] of this.#linked) {
+      if (!this.#forgotten.includes(uid)) await this.map.link(guid, this.storeUid, uid);
+    }
+  }
 }
 
 /** The uid of the record a ref names: its record's, else the record of its guid in this store. */
-export async function resolveUid(ctx: StoreContext, ref: Ref, method: StoreMethod): Promise<string> {
+export async function resolveUid(
+  ctx: StoreContext,
+  guids: TransactionGuids | null,
+  ref: Ref,
+  method: StoreMethod,
+): Promise<string> {
   if (ref.record) return ref.record.uid;
   if (ref.guid) {
-    if (!ctx.guidMap) {
+    if (!guids) {
       throw new ValidationError(
-        `${method}: store ${ctx.label} has no guid map, so a ref with only a guid cannot be resolved`,
+        `${method}: store ${ctx.label} has no guids enabled, so a ref with only a guid cannot be resolved`,
+        { extra: { store: ctx.uid, model: ref.state_model_name, guid: ref.guid } },
       );
     }
-    const uid = await ctx.guidMap.getRecordUid(ref.guid, ctx.uid);
+    const uid = await guids.uidOf(ref.guid);
     if (!uid) throw guidNotFound(ctx, ref.guid, ref.state_model_name);
     return uid;
   }
@@ -36,76 +135,87 @@ export async function resolveUid(ctx: StoreContext, ref: Ref, method: StoreMetho
 }
 
 /**
- * The uid of the record a put or patch writes to (null: a new record), found by the ref's
- * record or guid; a guid that contradicts the record's own is a `GUID_CONFLICT`.
+ * The uid of the record a ref names for a write (null: a new record): its record's, else the
+ * record of its guid in this store. Checks the ref's guid against the record's (`checkGuid`).
  */
 export async function writeTargetUid(
   ctx: StoreContext,
-  guidMap: GuidMap | null,
-  target: Ref,
+  guids: TransactionGuids | null,
+  ref: Ref,
 ): Promise<string | null> {
-  let uid = target.record?.uid ?? null;
-  if (!guidMap || !target.guid) return uid;
-  if (!uid) uid = await guidMap.getRecordUid(target.guid, ctx.uid);
-  if (uid) {
-    const existing = await guidMap.getGuid(ctx.uid, uid);
-    if (existing && existing !== target.guid)
-      throw guidConflict(ctx, uid, target.state_model_name, target.guid, existing);
-  }
+  const uid = ref.record?.uid ?? (ref.guid && guids ? await guids.uidOf(ref.guid) : null);
+  if (uid && ref.record) await checkGuid(ctx, guids, uid, ref);
   return uid;
 }
 
-/** The uid of the record of `guid` in this store, for a ref inside a relationship list. */
-export async function uidOfGuid(
+/**
+ * For a ref with both a record and a guid: the guid must be the record's own, or name no other
+ * record of this store (the record then takes it); otherwise `GUID_CONFLICT`.
+ */
+export async function checkGuid(
   ctx: StoreContext,
-  guidMap: GuidMap | null,
-  guid: string | null,
-): Promise<string | null> {
-  return guid && guidMap ? guidMap.getRecordUid(guid, ctx.uid) : null;
+  guids: TransactionGuids | null,
+  uid: string,
+  ref: Ref,
+): Promise<void> {
+  const guid = ref.guid;
+  if (!guids || !guid) return;
+  const existing = (await guids.guidsOf([uid])).get(uid);
+  if (existing && existing !== guid) throw guidConflict(ctx, uid, ref.state_model_name, guid, existing);
+  if (existing) return;
+  const other = await guids.uidOf(guid);
+  if (other && other !== uid) throw guidConflict(ctx, other, ref.state_model_name, guid, guid);
+  await guids.link(uid, guid);
 }
 
-/** The guid a record created now gets: the ref's, else a new one (only with a guid map). */
-export function newGuid(guidMap: GuidMap | null, given: string | null): string | null {
-  return guidMap ? (given ?? crypto.randomUUID()) : null;
+/** Gives record `uid`, created now, its guid: the ref's, else a new one (only with guids on). */
+export async function assignGuid(
+  guids: TransactionGuids | null,
+  uid: string,
+  given: string | null,
+): Promise<string | null> {
+  if (!guids) return null;
+  const guid = given ?? crypto.randomUUID();
+  await guids.link(uid, guid);
+  return guid;
+}
+
+/** The guid of record `uid`, or null (always null with guids off). */
+export async function guidOf(guids: TransactionGuids | null, uid: string): Promise<string | null> {
+  return guids ? ((await guids.guidsOf([uid])).get(uid) ?? null) : null;
 }
 
 /**
- * After a write committed: links the records it created to their guids (and an existing record
- * that had none to the ref's guid) and gives the guid of the written record.
+ * Gives the refs of `states` (their relationship and backref lists) and the refs to the
+ * records themselves their guids: refs carry guids everywhere. One `guidsOf` for all of them.
  */
-export async function linkWrittenGuids(
+export async function addGuids(
   ctx: StoreContext,
-  guidMap: GuidMap | null,
-  written: { key: RecordKey; created: readonly CreatedRecord[]; existing: boolean; refGuid: string | null },
-): Promise<string | null> {
-  if (!guidMap) return null;
-  for (const created of written.created) await guidMap.link(created.guid, ctx.uid, created.uid);
-  const uid = written.key.uid;
-  if (!written.existing) return written.created.find((created) => created.uid === uid)?.guid ?? null;
-  const guid = await guidMap.getGuid(ctx.uid, uid);
-  if (guid || !written.refGuid) return guid;
-  await guidMap.link(written.refGuid, ctx.uid, uid);
-  return written.refGuid;
-}
-
-/** After a delete committed: forgets the guids of the records it removed. */
-export async function unlinkGuids(
-  ctx: StoreContext,
-  guidMap: GuidMap | null,
-  removed: readonly string[],
+  guids: TransactionGuids | null,
+  refs: readonly Ref[],
 ): Promise<void> {
-  if (guidMap) for (const uid of removed) await guidMap.unlink(ctx.uid, uid);
+  if (!guids) return;
+  const owners = new Map<string, Ref[]>();
+  const add = (ref: Ref): void => {
+    const uid = ref.record?.uid;
+    if (!uid) return;
+    const list = owners.get(uid);
+    if (list) list.push(ref);
+    else owners.set(uid, [ref]);
+  };
+  for (const ref of refs) {
+    add(ref);
+    if (ref.state) for (const item of listedRefs(ctx, ref.state)) add(item);
+  }
+  const found = await guids.guidsOf([...owners.keys()]);
+  for (const [uid, list] of owners) {
+    const guid = found.get(uid) ?? null;
+    for (const ref of list) ref.guid = guid;
+  }
 }
 
-/** The guid of record `uid`, or null (always null without a guid map). */
-export async function guidOf(ctx: StoreContext, uid: string): Promise<string | null> {
-  return ctx.guidMap ? ctx.guidMap.getGuid(ctx.uid, uid) : null;
-}
-
-/** Gives the refs inside a state's relationship and backref lists their guids (refs carry guids everywhere). */
-export async function addGuids(ctx: StoreContext, state: AnyState): Promise<void> {
-  const guidMap = ctx.guidMap;
-  if (!guidMap) return;
+/** The refs in a state's relationship and backref lists. */
+function* listedRefs(ctx: StoreContext, state: AnyState): Generator<Ref> {
   for (const [field, info] of fieldsOf(ctx.registry.get(state.model_name))) {
     switch (info.kind) {
       case 'static':
@@ -115,9 +225,7 @@ export async function addGuids(ctx: StoreContext, state: AnyState): Promise<void
       case 'aggregation':
       case 'composition':
       case 'backref':
-        for (const item of (state[field] as Ref[] | undefined) ?? []) {
-          if (item.record) item.guid = await guidMap.getGuid(ctx.uid, item.record.uid);
-        }
+        yield* (state[field] as Ref[] | undefined) ?? [];
         break;
       default:
         unreachable(info, 'field kind');

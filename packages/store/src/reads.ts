@@ -6,41 +6,52 @@ import { readRecords } from './contract.js';
 import type { RecordKey, StorageTransaction, StoredRecord } from './driver.js';
 import { notFound } from './errors.js';
 import { fieldsOf } from './fields.js';
-import { addGuids, guidOf, resolveUid } from './guid-rules.js';
+import { addGuids, resolveUid, type TransactionGuids, transactionGuids } from './guid-rules.js';
 import { makeRef } from './refs.js';
 import { runTransaction } from './transaction.js';
 
 /** `get`: the record's full current state (relationships and backrefs as refs without state). */
 export async function getOne(ctx: StoreContext, ref: Ref): Promise<RefTo> {
   const target = checkRef(ctx, ref, 'get');
-  const uid = target.record?.uid ?? (await resolveUid(ctx, target, 'get'));
-  const state = await runTransaction(ctx, 'read', (tx) => readState(ctx, tx, uid, target.state_model_name));
-  if (!ctx.guidMap) return makeRef(ctx, uid, state.model_name, state, null);
-  await addGuids(ctx, state);
-  return makeRef(ctx, uid, state.model_name, state, await guidOf(ctx, uid));
+  return runTransaction(ctx, 'read', async (tx) => {
+    const guids = transactionGuids(ctx, tx);
+    // (a ref with a record names its uid: no guid to look up, no promise to wait for)
+    const uid = target.record ? target.record.uid : await resolveUid(ctx, guids, target, 'get');
+    const state = await readState(ctx, tx, uid, target.state_model_name);
+    const [found] = await refsWithGuids(ctx, guids, [{ uid, model: state.model_name }], [state]);
+    return found!;
+  });
 }
 
 /** `bulkGet`: many gets in one read transaction, answered in the order asked. */
 export async function getMany(ctx: StoreContext, refs: readonly Ref[]): Promise<RefTo[]> {
   const targets = refs.map((ref) => checkRef(ctx, ref, 'bulkGet'));
-  const uids = await Promise.all(targets.map((target) => resolveUid(ctx, target, 'bulkGet')));
-  const keys = uids.map((uid, index) => ({ uid, model: targets[index]!.state_model_name }));
-  const states = await runTransaction(ctx, 'read', (tx) => readStates(ctx, tx, keys));
-  return withGuids(ctx, uids, states);
+  return runTransaction(ctx, 'read', async (tx) => {
+    const guids = transactionGuids(ctx, tx);
+    const keys: RecordKey[] = [];
+    for (const target of targets) {
+      keys.push({ uid: await resolveUid(ctx, guids, target, 'bulkGet'), model: target.state_model_name });
+    }
+    return refsWithGuids(ctx, guids, keys, await readStates(ctx, tx, keys));
+  });
 }
 
-/** Refs to `uids` carrying `states` (and their guids, with a guid map). */
-export async function withGuids(
+/**
+ * Refs to the records of `keys`, with their `states` when given, each ref (and each ref in the
+ * states' lists) carrying its guid when guids are on.
+ */
+export async function refsWithGuids(
   ctx: StoreContext,
-  uids: readonly string[],
-  states: readonly AnyState[],
+  guids: TransactionGuids | null,
+  keys: readonly RecordKey[],
+  states: readonly AnyState[] | null,
 ): Promise<RefTo[]> {
-  for (const state of states) await addGuids(ctx, state);
-  return Promise.all(
-    states.map(async (state, index) =>
-      makeRef(ctx, uids[index]!, state.model_name, state, await guidOf(ctx, uids[index]!)),
-    ),
-  );
+  const refs = keys.map((key, index) => {
+    const state = states?.[index] ?? null;
+    return makeRef(ctx, key.uid, state?.model_name ?? key.model, state, null);
+  });
+  if (guids) await addGuids(ctx, guids, refs);
+  return refs;
 }
 
 /** The state of record `uid`; a missing record is `RECORD_NOT_FOUND` naming `expectedModel`. */

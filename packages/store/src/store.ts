@@ -13,9 +13,9 @@ import { uuid4Schema } from '@constelite/core/wire';
 import { deleteOne } from './cascades.js';
 import { assertAllowed } from './checks.js';
 import type { StoreContext } from './context.js';
-import { checkContractVersion } from './contract.js';
+import { checkContractVersion, guidsKeptByDriver } from './contract.js';
 import type { StorageCapabilities, StorageDriver } from './driver.js';
-import type { GuidMap } from './guid.js';
+import { type GuidMap, MemoryGuidMap } from './guid.js';
 import { ALL_STORE_METHODS, type StoreMethod } from './methods.js';
 import {
   type CountOptions,
@@ -42,7 +42,9 @@ export interface StoreOptions {
   allowedMethods?: readonly StoreMethod[];
   /** The registry that resolves model names. Default: the global registry. */
   registry?: ModelRegistry;
-  /** A guid map to use from the start (see `setGuidMap`). */
+  /** Enables guids from the start, as `enableGuids()` does. Default: false. */
+  guids?: boolean;
+  /** An external guid map to use from the start (see `setGuidMap`); wins over `guids`. */
   guidMap?: GuidMap;
 }
 
@@ -88,6 +90,7 @@ export class Store {
     this.capabilities = Object.freeze({
       persistent: options.driver.capabilities?.persistent ?? false,
       multiProcess: options.driver.capabilities?.multiProcess ?? false,
+      guids: guidsKeptByDriver(options.driver),
     });
     this.#context = {
       uid: this.uid,
@@ -95,8 +98,9 @@ export class Store {
       label: `'${this.name}' (${this.uid})`,
       registry: this.registry,
       driver: this.driver,
-      guidMap: options.guidMap ?? null,
+      guids: options.guidMap ? { kind: 'map', map: options.guidMap } : null,
     };
+    if (!options.guidMap && options.guids) this.enableGuids();
   }
 
   /** The store as it appears in a record: `{uid, name}`. */
@@ -104,14 +108,42 @@ export class Store {
     return { uid: this.uid, name: this.name };
   }
 
-  /** Enables guids: from now on refs carry guids, assigned on create. */
-  setGuidMap(guidMap: GuidMap | null): void {
-    this.#context.guidMap = guidMap;
+  /**
+   * Enables guids: from now on refs carry guids, assigned on create, and a ref with a guid finds
+   * its record (docs/concepts.md, "Guids"). Without an argument the driver keeps them, in the
+   * same transactions as the records, when it can (`capabilities.guids`); a driver that cannot
+   * gets an in-memory map if its data is not persistent either, and is refused if it is
+   * (its guids would be lost on restart): pass a persistent `GuidMap` then.
+   */
+  enableGuids(guidMap?: GuidMap): void {
+    if (guidMap) {
+      this.setGuidMap(guidMap);
+    } else if (guidsKeptByDriver(this.driver)) {
+      this.#context.guids = { kind: 'driver' };
+    } else if (!this.capabilities.persistent) {
+      this.setGuidMap(new MemoryGuidMap());
+    } else {
+      throw new ValidationError(
+        `Store ${this.#context.label} is persistent but its driver does not keep guids (capabilities.guids, contract version 3): pass a persistent GuidMap to enableGuids(guidMap)`,
+        { extra: { store: this.uid, contract_version: this.driver.contractVersion } },
+      );
+    }
   }
 
-  /** The guid map in use, if any. */
+  /** Keeps guids in `guidMap`, linked after each write commits (null: guids off). */
+  setGuidMap(guidMap: GuidMap | null): void {
+    this.#context.guids = guidMap ? { kind: 'map', map: guidMap } : null;
+  }
+
+  /** Where guids are kept: by the driver, in an external map, or null when guids are off. */
+  get guidKeeping(): 'driver' | 'map' | null {
+    return this.#context.guids?.kind ?? null;
+  }
+
+  /** The external guid map in use, if any (null when the driver keeps guids or they are off). */
   get guidMap(): GuidMap | null {
-    return this.#context.guidMap;
+    const guids = this.#context.guids;
+    return guids?.kind === 'map' ? guids.map : null;
   }
 
   /**

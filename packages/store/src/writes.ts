@@ -12,17 +12,9 @@ import { deleteDropped } from './cascades.js';
 import { checkRef, checkStoreOf } from './checks.js';
 import type { StoreContext } from './context.js';
 import type { JsonValue, Link, RecordKey, StorageTransaction } from './driver.js';
-import { notFound } from './errors.js';
+import { guidNotFound, notFound } from './errors.js';
 import { fieldsOf } from './fields.js';
-import type { GuidMap } from './guid.js';
-import {
-  type CreatedRecord,
-  linkWrittenGuids,
-  newGuid,
-  uidOfGuid,
-  unlinkGuids,
-  writeTargetUid,
-} from './guid-rules.js';
+import { assignGuid, guidOf, type TransactionGuids, transactionGuids, writeTargetUid } from './guid-rules.js';
 import type { WriteMode } from './methods.js';
 import { makeRef } from './refs.js';
 import { runTransaction } from './transaction.js';
@@ -31,22 +23,14 @@ import { appendedSeriesJson, type Series, seriesJson, toJson } from './values.js
 
 /**
  * `put` or `patch`: creates a record (no record on the ref) or writes the given fields of one
- * with the rules of `mode` for each field kind, in one write transaction. Returns a ref without state.
+ * with the rules of `mode` for each field kind, in one write transaction. Returns a ref without
+ * state. Guids kept by the driver are read and written in the same transaction.
  */
 export async function write(ctx: StoreContext, ref: Ref, mode: WriteMode): Promise<RefTo> {
   const target = checkRef(ctx, ref, mode);
   const state = target.state ? validateState(ctx, target.state, target.state_model_name) : null;
-  const guidMap = ctx.guidMap;
-  const uid = await writeTargetUid(ctx, guidMap, target);
-  if (!uid && mode === 'patch') {
-    throw new ValidationError(
-      `patch needs a ref with a record; this ${target.state_model_name} ref has none`,
-      {
-        extra: { model: target.state_model_name, store: ctx.uid },
-      },
-    );
-  }
-  if (!uid && !state) {
+  if (!target.record && !target.guid && mode === 'patch') throw patchNeedsRecord(ctx, target);
+  if (!target.record && !state && !(target.guid && ctx.guids)) {
     throw new ValidationError(
       `put of a ${target.state_model_name} ref needs a record or a state; it has neither`,
       { extra: { model: target.state_model_name, store: ctx.uid } },
@@ -54,40 +38,49 @@ export async function write(ctx: StoreContext, ref: Ref, mode: WriteMode): Promi
   }
   const outcome = await runTransaction(ctx, 'write', async (tx) => {
     // A new writer for every attempt: a driver may run this work again after a conflict.
-    const writer = new Writer(ctx, tx, mode, guidMap);
+    const guids = transactionGuids(ctx, tx);
+    const writer = new Writer(ctx, tx, mode, guids);
+    const uid = await writeTargetUid(ctx, guids, target);
     let key: RecordKey;
+    let guid: string | null;
     if (uid) {
       const model = (await tx.getModels([uid])).get(uid);
       if (model === undefined) throw notFound(ctx, uid, target.state_model_name);
       key = { uid, model };
       if (state) await writer.overwrite(key, state);
+      guid = await guidOf(guids, uid);
+    } else if (mode === 'patch') {
+      throw patchNeedsRecord(ctx, target);
+    } else if (!state) {
+      throw guidNotFound(ctx, target.guid!, target.state_model_name);
     } else {
-      key = await writer.create(state!, target.guid);
+      key = await writer.create(state, target.guid);
+      guid = await guidOf(guids, key.uid);
     }
-    return { key, created: writer.created, removed: writer.removed };
+    guids?.forget(writer.removed);
+    return { key, guid, guids };
   });
-  await unlinkGuids(ctx, guidMap, outcome.removed);
-  const guid = await linkWrittenGuids(ctx, guidMap, {
-    key: outcome.key,
-    created: outcome.created,
-    existing: uid !== null,
-    refGuid: target.guid,
-  });
-  return makeRef(ctx, outcome.key.uid, outcome.key.model, null, guid);
+  await outcome.guids?.afterCommit();
+  return makeRef(ctx, outcome.key.uid, outcome.key.model, null, outcome.guid);
+}
+
+function patchNeedsRecord(ctx: StoreContext, target: Ref): ValidationError {
+  return new ValidationError(
+    `patch needs a ref with a record${ctx.guids ? ' or the guid of one' : ''}; this ${target.state_model_name} ref has none`,
+    { extra: { model: target.state_model_name, store: ctx.uid, guid: target.guid } },
+  );
 }
 
 /** Applies one put or patch inside a transaction. */
 class Writer {
-  /** Records created by this write, with the guids they get after the commit. */
-  readonly created: CreatedRecord[] = [];
-  /** Composition members this write deleted, whose guids go after the commit. */
+  /** Composition members this write deleted (an external guid map forgets them after the commit). */
   readonly removed: string[] = [];
 
   constructor(
     private readonly ctx: StoreContext,
     private readonly tx: StorageTransaction,
     private readonly mode: WriteMode,
-    private readonly guidMap: GuidMap | null,
+    private readonly guids: TransactionGuids | null,
   ) {}
 
   /** Creates a record from `state` (and the records its relationships carry), returning its key. */
@@ -118,8 +111,7 @@ class Writer {
       }
     }
     await this.tx.createRecord({ ...key, fields });
-    const assigned = newGuid(this.guidMap, guid);
-    if (assigned) this.created.push({ uid: key.uid, guid: assigned });
+    await assignGuid(this.guids, key.uid, guid);
     for (const [field, refs] of relationships) {
       const targets = await this.resolveTargets(model, field, refs);
       if (targets.length > 0) await this.tx.addLinks(key, field, targets);
@@ -196,20 +188,20 @@ class Writer {
     }
   }
 
-  /** Turns the refs of a relationship into record keys: links are checked, new states created. */
-  private async resolveTargets(model: AnyStateModel, field: string, refs: Ref[]): Promise<RecordKey[]> {
+  /**
+   * Turns the refs of a relationship into record keys: links are checked, new states created,
+   * and the state of a ref to an existing record written onto it with this write's rules.
+   */
+  private async resolveTargets(model: AnyStateModel, field: string, given: Ref[]): Promise<RecordKey[]> {
     const info = model.fields[field] as { target: () => AnyStateModel };
     const target = info.target();
     const where = `${model.modelName}.${field}`;
-    const linked: string[] = [];
-    for (const ref of refs) {
-      checkStoreOf(this.ctx, ref, where);
-      if (ref.record) linked.push(ref.record.uid);
-    }
+    const refs = given.map((ref) => checkStoreOf(this.ctx, ref, where));
+    const linked = refs.flatMap((ref) => (ref.record ? [ref.record.uid] : []));
     const models = linked.length > 0 ? await this.tx.getModels(linked) : new Map<string, string>();
     const keys: RecordKey[] = [];
     for (const ref of refs) {
-      const uid = ref.record?.uid ?? (await uidOfGuid(this.ctx, this.guidMap, ref.guid));
+      const uid = await writeTargetUid(this.ctx, this.guids, ref);
       if (uid) {
         const found = models.get(uid) ?? (await this.tx.getModels([uid])).get(uid);
         if (found === undefined)
@@ -222,11 +214,15 @@ class Writer {
             },
           );
         }
-        keys.push({ uid, model: found });
+        const key = { uid, model: found };
+        if (ref.state) await this.overwrite(key, validateState(this.ctx, ref.state, ref.state_model_name));
+        keys.push(key);
       } else if (ref.state) {
         // A JSON ref's state was parsed with its owner; a Ref instance passes the owner's
         // schema as it is, so its state is parsed here unless a model already parsed it.
         keys.push(await this.create(validateState(this.ctx, ref.state, ref.state_model_name), ref.guid));
+      } else if (ref.guid && this.guids) {
+        throw guidNotFound(this.ctx, ref.guid, ref.state_model_name);
       } else {
         throw new ValidationError(
           `${where}: a ref to a ${ref.state_model_name} has neither a record nor a state`,

@@ -31,8 +31,12 @@ export {
   type ProtocolBody,
   protocolBodySchema,
   type QueryBody,
+  type QueryOperandKind,
+  type QueryOperatorDefinition,
+  type QueryOperatorName,
   type QueryPageBody,
   queryBodySchema,
+  queryOperators,
   queryPageBodySchema,
   type RecordJSON,
   type RefBody,
@@ -47,4 +51,5 @@ export {
   stateSchema,
   storeSchema,
   uuid4Schema,
+  whereSchema,
 } from './schemas.js';

@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import type {
+  EqualityOperators,
+  OrderedOperators,
+  RelationshipCondition,
+  StringOperators,
+} from '../query.js';
 
 /**
  * The zod schemas of every object on the wire (docs/concepts.md, "The wire protocol"). They
@@ -118,14 +124,128 @@ export const orderByItemSchema = z.strictObject({
   direction: z.string().nullish(),
 });
 
+/** What the operand of a query operator is, for the API reference. */
+export type QueryOperandKind =
+  /** Any JSON value (`null`: missing). */
+  | 'value'
+  /** A list of JSON values (`null` in it: missing). */
+  | 'values'
+  /** A string or a number. */
+  | 'ordered'
+  | 'string'
+  | 'boolean'
+  /** The Ref JSON of a record. */
+  | 'ref'
+  /** A non-empty list of `where` objects. */
+  | 'conditions';
+
+/** One operator of the query language. */
+export interface QueryOperatorDefinition {
+  /** `field`: inside a field's condition; `where`: a key of the `where` object itself. */
+  readonly on: 'field' | 'where';
+  readonly operand: QueryOperandKind;
+  /** What it matches (docs/queries.md, "The language"). */
+  readonly summary: string;
+}
+
+/**
+ * Every operator of the query language, once: the API reference's `where` schema is built from
+ * this table, and it holds exactly the operators of core's query types (a compile error below
+ * otherwise). The store's query compiler is still the one validator of a `where`.
+ */
+export const queryOperators = {
+  $eq: {
+    on: 'field',
+    operand: 'value',
+    summary: 'deep-equal to the value (a plain value means the same); null matches a missing value',
+  },
+  $ne: {
+    on: 'field',
+    operand: 'value',
+    summary: 'not deep-equal to the value, missing values included; null matches any present value',
+  },
+  $gt: {
+    on: 'field',
+    operand: 'ordered',
+    summary: 'greater than a value of the same type (string, number or free-form fields)',
+  },
+  $gte: { on: 'field', operand: 'ordered', summary: 'greater than or equal to a value of the same type' },
+  $lt: { on: 'field', operand: 'ordered', summary: 'less than a value of the same type' },
+  $lte: { on: 'field', operand: 'ordered', summary: 'less than or equal to a value of the same type' },
+  $in: {
+    on: 'field',
+    operand: 'values',
+    summary: 'deep-equal to one of the values; null in the list stands for missing',
+  },
+  $nin: {
+    on: 'field',
+    operand: 'values',
+    summary: 'deep-equal to none of the values; matches a missing value unless null is listed',
+  },
+  $exists: {
+    on: 'field',
+    operand: 'boolean',
+    summary: 'true: the field holds a value; false: it is absent (or null)',
+  },
+  $contains: {
+    on: 'field',
+    operand: 'string',
+    summary: 'a string containing the operand, case-sensitive (string or free-form fields)',
+  },
+  $startsWith: {
+    on: 'field',
+    operand: 'string',
+    summary: 'a string starting with the operand, case-sensitive',
+  },
+  $has: {
+    on: 'field',
+    operand: 'ref',
+    summary:
+      "the records whose relationship field links to the ref's record (relationship fields only, alone)",
+  },
+  $and: { on: 'where', operand: 'conditions', summary: 'every one of the conditions holds' },
+  $or: { on: 'where', operand: 'conditions', summary: 'at least one of the conditions holds' },
+} as const satisfies Record<string, QueryOperatorDefinition>;
+
+/** The name of an operator of the query language. */
+export type QueryOperatorName = keyof typeof queryOperators;
+
+/** The operators core's query types name (`$and` and `$or` are the keys of `TypedWhere` in query.ts). */
+type TypedQueryOperator =
+  | keyof EqualityOperators<unknown>
+  | keyof OrderedOperators<unknown>
+  | keyof StringOperators
+  | keyof RelationshipCondition
+  | '$and'
+  | '$or';
+// Fails to compile when the table and the query types name different operators.
+const operatorsMatchTheTypes: [QueryOperatorName, TypedQueryOperator] extends [
+  TypedQueryOperator,
+  QueryOperatorName,
+]
+  ? true
+  : never = true;
+void operatorsMatchTheTypes;
+
+/**
+ * A query's `where` on the wire: any JSON object, checked (never copied, like `jsonObjectSchema`)
+ * and left to the store's query compiler, which checks it against the model and names the
+ * field and operator of a mistake. Its own identity lets the API reference document it with
+ * `queryOperators`.
+ */
+export const whereSchema = z.custom<Record<string, unknown>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  { message: 'expected a JSON object' },
+);
+
 /**
  * The conditions of a query: the Python client's `query.property_values` (equality, null
- * meaning "not given") and the query language's `where` (operators, `$and`, `$or`: checked by
- * the store against the model, docs/queries.md).
+ * meaning "not given") and the query language's `where` (`queryOperators`: checked by the
+ * store against the model, docs/queries.md).
  */
 const queryConditions = {
   query: z.strictObject({ property_values: jsonObjectSchema.nullish() }).nullish(),
-  where: jsonObjectSchema.nullish(),
+  where: whereSchema.nullish(),
   model_name: z.string(),
   store: storeSchema,
 };

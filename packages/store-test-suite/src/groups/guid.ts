@@ -125,4 +125,70 @@ export const guidCases = {
     expect(stateOf(got).name).toBe('Snowball');
     expect(got.guid).toBe(saved.guid);
   },
+
+  'a ref from another store (record, guid and state) put with guids on resolves by guid: a new record linked to the guid, then that record':
+    async ({ store, newStore, enableGuids }) => {
+      const second = await newStore();
+      enableGuids(store, second);
+      const first = await store.get(await store.put(ref(SuiteCat({ name: 'Snowball', lives: 9 }))));
+      const copy = await second.put(first);
+      expect(copy.record?.store.uid).toBe(second.uid);
+      expect(copy.guid).toBe(first.guid);
+      expect(stateOf(await second.get(copy))).toMatchObject({ name: 'Snowball', lives: 9 });
+      // The same foreign ref again writes to the record of its guid in the second store.
+      const again = await second.put(first.withState(SuiteCat({ name: 'Snowball II' })));
+      expect(uidOf(again)).toBe(uidOf(copy));
+      expect(await count(second, SuiteCat)).toBe(1);
+      expect(stateOf(await second.get(copy)).name).toBe('Snowball II');
+      // get and patch take it too; the first store's record is untouched.
+      expect((await second.get(first)).record?.uid).toBe(uidOf(copy));
+      await second.patch(first.withState(SuiteCat({ lives: 8 })));
+      expect(stateOf(await second.get(copy)).lives).toBe(8);
+      expect(stateOf(await store.get(first))).toMatchObject({ name: 'Snowball', lives: 9 });
+    },
+
+  'a ref from another store inside a relationship list resolves by guid in this store': async ({
+    store,
+    newStore,
+    enableGuids,
+  }) => {
+    const second = await newStore();
+    enableGuids(store, second);
+    const annInFirst = await store.get(await store.put(ref(SuiteHuman({ name: 'Ann' }))));
+    // Not yet in the second store: the foreign ref's state makes a record there, with its guid.
+    const cat = await second.put(ref(SuiteCat({ name: 'Snowball', carer: [annInFirst] })));
+    const [carer] = stateOf(await second.get(cat)).carer ?? [];
+    expect(carer?.record?.store.uid).toBe(second.uid);
+    expect(carer?.guid).toBe(annInFirst.guid);
+    // Now it is: a second link to the same entity finds that record.
+    const other = await second.put(ref(SuiteCat({ name: 'Bella', carer: [annInFirst] })));
+    expect(stateOf(await second.get(other)).carer?.[0]?.record?.uid).toBe(carer?.record?.uid);
+    expect(await count(second, SuiteHuman)).toBe(1);
+  },
+
+  'without guids, a ref of another store is still WRONG_STORE, also inside a relationship list': async ({
+    store,
+    newStore,
+  }) => {
+    const second = await newStore();
+    const first = await store.get(await store.put(ref(SuiteHuman({ name: 'Ann' }))));
+    await expectError(second.put(first), 'WRONG_STORE', uidOf(first));
+    await expectError(second.put(ref(SuiteCat({ carer: [first] }))), 'WRONG_STORE', uidOf(first));
+    expect(await count(second, SuiteHuman)).toBe(0);
+  },
+
+  'a ref whose record has no guid yet gives it the ref’s guid, unless that guid names another record (GUID_CONFLICT)':
+    async ({ store, enableGuids }) => {
+      const plain = await store.put(ref(SuiteCat({ name: 'Snowball' })));
+      enableGuids(store);
+      const guid = randomUUID();
+      const linked = await store.put(rawRef({ state_model_name: 'SuiteCat', record: plain.record, guid }));
+      expect(linked.guid).toBe(guid);
+      expect((await store.get(byGuid('SuiteCat', guid))).record?.uid).toBe(uidOf(plain));
+      const other = await store.put(ref(SuiteCat({ name: 'Bella' })));
+      const stolen = rawRef({ state_model_name: 'SuiteCat', record: other.record, guid });
+      await expectError(store.patch(stolen), 'GUID_CONFLICT', guid);
+      expect((await store.get(other)).guid).toBe(other.guid);
+      expect((await store.get(byGuid('SuiteCat', guid))).record?.uid).toBe(uidOf(plain));
+    },
 } satisfies Record<string, SuiteTest>;

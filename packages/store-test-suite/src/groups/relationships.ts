@@ -47,6 +47,90 @@ export const relationshipCases = {
     expect(await count(store, SuiteHuman)).toBe(1);
   },
 
+  'a ref with a record and a state in an association writes that state onto the linked record': async ({
+    store,
+  }) => {
+    const ann = await store.put(ref(SuiteHuman({ name: 'Ann', age: 30 })));
+    const cat = await store.put(
+      ref(SuiteCat({ name: 'Snowball', carer: [ann.withState(SuiteHuman({ name: 'Ann B' }))] })),
+    );
+    expect(stateOf(await store.get(ann))).toMatchObject({ name: 'Ann B', age: 30 });
+    await store.patch(cat.withState(SuiteCat({ carer: [ann.withState(SuiteHuman({ age: 31 }))] })));
+    expect(stateOf(await store.get(ann))).toMatchObject({ name: 'Ann B', age: 31 });
+    expect(uids(stateOf(await store.get(cat)).carer)).toEqual([uidOf(ann)]);
+    expect(await count(store, SuiteHuman)).toBe(1);
+  },
+
+  'a ref with a record and a state in an aggregation is written with put rules under put, patch rules under patch':
+    async ({ store }) => {
+      const weight = (...times: number[]) => ({
+        points: times.map((timestamp) => ({ timestamp, value: timestamp })),
+      });
+      const cat = await store.put(ref(SuiteCat({ name: 'Snowball', weight: weight(1) })));
+      const gang = await store.put(
+        ref(SuiteGang({ name: 'Alley', members: [cat.withState(SuiteCat({ weight: weight(2) }))] })),
+      );
+      // put replaces a series ...
+      expect(stateOf(await store.get(cat)).weight).toEqual(weight(2));
+      // ... and patch appends to it.
+      await store.patch(
+        gang.withState(SuiteGang({ members: [cat.withState(SuiteCat({ weight: weight(3) }))] })),
+      );
+      expect(stateOf(await store.get(cat))).toMatchObject({ name: 'Snowball', weight: weight(2, 3) });
+      expect(uids(stateOf(await store.get(gang)).members)).toEqual([uidOf(cat)]);
+    },
+
+  'a ref with a record and a state in a composition is written onto the member, its own compositions by the same rules':
+    async ({ store }) => {
+      const { book, first, second, notes } = await putBook(store);
+      const [a] = notes;
+      await store.put(
+        book.withState(
+          SuiteBook({ pages: [first.withState(SuitePage({ index: 10, notes: [a!] })), second] }),
+        ),
+      );
+      // put: the page's notes are replaced, so the dropped note is deleted with it.
+      expect(stateOf(await store.get(first)).index).toBe(10);
+      expect(uids(stateOf(await store.get(first)).notes)).toEqual([uidOf(a!)]);
+      expect(await count(store, SuiteNote)).toBe(1);
+      // patch: the page's notes are appended to.
+      await store.patch(
+        book.withState(
+          SuiteBook({ pages: [first.withState(SuitePage({ notes: [ref(SuiteNote({ text: 'c' }))] }))] }),
+        ),
+      );
+      const after = stateOf(await store.get(first)).notes ?? [];
+      expect(after).toHaveLength(2);
+      expect(uids(after)[0]).toBe(uidOf(a!));
+      expect(uids(stateOf(await store.get(book)).pages)).toEqual([uidOf(first), uidOf(second)]);
+    },
+
+  'a linked record’s state that cannot be written fails the owner’s write, and nothing of it stays': async ({
+    store,
+  }) => {
+    const a = await store.put(ref(SuiteCat({ name: 'a' })));
+    const b = await store.put(ref(SuiteCat({ name: 'b' })));
+    const missing = missingRef(store, SuiteHuman);
+    await expectError(
+      store.put(
+        ref(
+          SuiteGang({
+            name: 'Alley',
+            members: [
+              a.withState(SuiteCat({ name: 'a2' })),
+              b.withState(SuiteCat({ name: 'b2', carer: [missing] })),
+            ],
+          }),
+        ),
+      ),
+      'RECORD_NOT_FOUND',
+      uidOf(missing),
+    );
+    expect(stateOf(await store.get(a)).name).toBe('a');
+    expect(stateOf(await store.get(b)).name).toBe('b');
+    expect(await count(store, SuiteGang)).toBe(0);
+  },
+
   'put(owner) linking a missing record is a RECORD_NOT_FOUND error naming the uid': async ({ store }) => {
     const missing = missingRef(store, SuiteHuman);
     await expectError(

@@ -1,16 +1,9 @@
-import {
-  type AnyState,
-  type AnyStateModel,
-  type RefTo,
-  ValidationError,
-  WrongStoreError,
-} from '@constelite/core';
+import { type AnyStateModel, type RefTo, ValidationError, WrongStoreError } from '@constelite/core';
 import type { StoreContext } from '../context.js';
 import { countNative, queryNative, readRecords } from '../contract.js';
 import type { RecordKey, StorageTransaction } from '../driver.js';
-import { addGuids, guidOf } from '../guid-rules.js';
-import { readStates } from '../reads.js';
-import { makeRef } from '../refs.js';
+import { transactionGuids } from '../guid-rules.js';
+import { readStates, refsWithGuids } from '../reads.js';
 import { runTransaction } from '../transaction.js';
 import {
   type CompileContext,
@@ -39,20 +32,23 @@ function compileContext(ctx: StoreContext): CompileContext {
   return {
     registry: ctx.registry,
     async resolveHas(target: HasTarget, where: string): Promise<string> {
-      if (target.store !== null && target.store.toLowerCase() !== ctx.uid) {
+      const foreign = target.store !== null && target.store.toLowerCase() !== ctx.uid;
+      // A ref of another store names its entity by guid when guids are on (docs/concepts.md, "Guids").
+      if (foreign && !(ctx.guids && target.guid)) {
         throw new WrongStoreError(
           `${where}: the ref ${target.uid ?? target.guid} belongs to store ${target.store}, not to store ${ctx.label}`,
           { extra: { store: ctx.uid, ref_store: target.store, uid: target.uid, model: target.model } },
         );
       }
-      if (target.uid !== null) return target.uid;
-      if (!ctx.guidMap)
+      if (target.uid !== null && !foreign) return target.uid;
+      if (!ctx.guids)
         throw new ValidationError(
-          `${where}: store ${ctx.label} has no guid map, so a ref with only a guid cannot be resolved`,
+          `${where}: store ${ctx.label} has no guids enabled, so a ref with only a guid cannot be resolved`,
           { extra: { store: ctx.uid } },
         );
       // A guid that names no record is a target nothing links to: the query matches nothing.
-      return (await ctx.guidMap.getRecordUid(target.guid!, ctx.uid)) ?? '';
+      const uid = await runTransaction(ctx, 'read', (tx) => transactionGuids(ctx, tx)!.uidOf(target.guid!));
+      return uid ?? '';
     },
   };
 }
@@ -72,36 +68,23 @@ async function keysOf(ctx: StoreContext, tx: StorageTransaction, plan: QueryPlan
   return evaluateQuery(tx, plan, (uids) => readRecords(ctx, tx, uids));
 }
 
-async function statesOf(
+/** Refs to the records of `keys` (with their states when asked), carrying their guids: read in `tx`. */
+async function refsIn(
   ctx: StoreContext,
   tx: StorageTransaction,
   keys: readonly RecordKey[],
   includeStates: boolean | undefined,
-): Promise<(AnyState | null)[]> {
-  return includeStates ? readStates(ctx, tx, keys) : keys.map(() => null);
-}
-
-async function refsOf(
-  ctx: StoreContext,
-  keys: readonly RecordKey[],
-  states: readonly (AnyState | null)[],
 ): Promise<RefTo[]> {
-  for (const state of states) if (state) await addGuids(ctx, state);
-  return Promise.all(
-    keys.map(async (key, index) =>
-      makeRef(ctx, key.uid, key.model, states[index] ?? null, await guidOf(ctx, key.uid)),
-    ),
-  );
+  const states = includeStates ? await readStates(ctx, tx, keys) : null;
+  return refsWithGuids(ctx, transactionGuids(ctx, tx), keys, states);
 }
 
 /** `query`: refs to the matching records (sub-models included), in order, at most `limit`. */
 export async function queryRefs(ctx: StoreContext, options: QueryOptions<AnyModel>): Promise<RefTo[]> {
   const { plan } = await compile(ctx, options, { method: 'query', defaultLimit: null, paged: false });
-  const found = await runTransaction(ctx, 'read', async (tx) => {
-    const keys = await keysOf(ctx, tx, plan);
-    return { keys, states: await statesOf(ctx, tx, keys, options.includeStates) };
-  });
-  return refsOf(ctx, found.keys, found.states);
+  return runTransaction(ctx, 'read', async (tx) =>
+    refsIn(ctx, tx, await keysOf(ctx, tx, plan), options.includeStates),
+  );
 }
 
 /** One page of a compiled query, and the keyset position after its last record (null: no more pages). */
@@ -109,7 +92,7 @@ async function page(
   ctx: StoreContext,
   plan: QueryPlan,
   includeStates: boolean | undefined,
-): Promise<{ keys: RecordKey[]; states: (AnyState | null)[]; next: KeysetPosition | null }> {
+): Promise<{ refs: RefTo[]; next: KeysetPosition | null }> {
   const size = plan.limit!;
   return runTransaction(ctx, 'read', async (tx) => {
     // One more than the page, to know whether another page follows.
@@ -124,7 +107,7 @@ async function page(
       const values = record ? sortValues(record.fields, plan.orderBy) : plan.orderBy.map(() => null);
       next = { values, uid: last.uid };
     }
-    return { keys: kept, states: await statesOf(ctx, tx, kept, includeStates), next };
+    return { refs: await refsIn(ctx, tx, kept, includeStates), next };
   });
 }
 
@@ -137,7 +120,7 @@ export async function queryPage(ctx: StoreContext, options: QueryPageOptions<Any
   });
   const found = await page(ctx, compiled.plan, options.includeStates);
   return {
-    refs: await refsOf(ctx, found.keys, found.states),
+    refs: found.refs,
     nextCursor: found.next === null ? null : encodeCursor(compiled.hash, found.next),
   };
 }
@@ -176,7 +159,7 @@ export async function* iterateRefs(
   let plan = compiled.plan;
   for (;;) {
     const found = await page(ctx, plan, options.includeStates);
-    yield* await refsOf(ctx, found.keys, found.states);
+    yield* found.refs;
     if (found.next === null) return;
     plan = { ...plan, after: found.next };
   }
