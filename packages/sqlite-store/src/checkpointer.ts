@@ -28,6 +28,9 @@ parentPort.on('message', (message) => {
 });
 `;
 
+/** How long `close()` waits for the worker to exit on its own before terminating it. */
+const CLOSE_GRACE_MS = 2_000;
+
 /** Checkpoints one WAL database file in a worker thread, started when the log first grows large. */
 export class Checkpointer {
   readonly #path: string;
@@ -96,14 +99,25 @@ export class Checkpointer {
     this.#onFailure();
   }
 
-  /** Stops the worker after its running checkpoint, closing its connection. */
+  /**
+   * Stops the worker after its running checkpoint, closing its connection. A worker that has
+   * not exited `CLOSE_GRACE_MS` after being asked (one still loading its module on a busy
+   * machine, say) is terminated: a checkpoint is only a copy of committed pages, which SQLite
+   * redoes from the log, so nothing is lost and `close()` never hangs.
+   */
   async close(): Promise<void> {
+    const worker = this.#worker;
     if (!this.#closed) {
       this.#closed = true;
       // Held until it exits, so that the process does not end with `close()` still pending.
-      this.#worker?.ref();
-      this.#worker?.postMessage('close');
+      worker?.ref();
+      worker?.postMessage('close');
     }
-    await this.#exited;
+    const timer = worker ? setTimeout(() => void worker.terminate(), CLOSE_GRACE_MS) : null;
+    try {
+      await this.#exited;
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
   }
 }

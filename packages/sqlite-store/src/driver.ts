@@ -41,6 +41,11 @@ export interface SqliteDriverOptions {
    * in ms; it waits without blocking the event loop, then fails with `STORE_FAULT`. Default: 5000.
    */
   busyTimeoutMs?: number;
+  /**
+   * Pages each connection keeps in memory, in MiB (SQLite's own default is 2). Only what is
+   * read is cached. Default: 64.
+   */
+  cacheSizeMiB?: number;
 }
 
 /** One migration step per schema version; index 0 brings an empty file to version 1. */
@@ -236,6 +241,7 @@ export class SqliteDriver implements StorageDriver {
   readonly #checkpointer: Checkpointer | null = null;
   #closed = false;
   readonly #busyTimeoutMs: number;
+  readonly #cacheSizeMiB: number;
 
   constructor(options: SqliteDriverOptions) {
     this.path = options.path;
@@ -251,6 +257,8 @@ export class SqliteDriver implements StorageDriver {
       this.#db.pragma(`busy_timeout = ${this.#busyTimeoutMs}`);
       if (options.path !== ':memory:') this.#db.pragma('journal_mode = WAL');
       this.#db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+      this.#cacheSizeMiB = Math.max(1, Math.trunc(options.cacheSizeMiB ?? 64));
+      tuneReads(this.#db, this.#cacheSizeMiB);
       migrate(this.#db);
       this.#statements = prepare(this.#db);
       this.#queryIndex = new SqliteQueryIndex(this.#db);
@@ -262,7 +270,7 @@ export class SqliteDriver implements StorageDriver {
         queue: Promise.resolve(),
       };
       if (options.path !== ':memory:') {
-        this.#reader = openReader(options.path);
+        this.#reader = openReader(options.path, this.#cacheSizeMiB);
         const db = this.#db;
         db.pragma('wal_autocheckpoint = 0');
         this.#checkpointer = new Checkpointer(options.path, () => {
@@ -554,13 +562,26 @@ export function querySql(
   };
 }
 
+/**
+ * Reads map the file into memory (up to 256 MiB) instead of copying each page with a read
+ * call, and keep `cacheSizeMiB` of pages per connection (SQLite's default is 2 MiB): with the
+ * defaults, a query on 100,000 records costs about twice what it costs on 1,000, against
+ * three times on SQLite's defaults (the query bench, `pnpm bench`). Both bound what is used
+ * only: a small database maps and caches only what it has.
+ */
+function tuneReads(db: Database.Database, cacheSizeMiB: number): void {
+  db.pragma('mmap_size = 268435456');
+  db.pragma(`cache_size = ${-cacheSizeMiB * 1024}`);
+}
+
 /** The read connection of a file database whose tables the main connection has made. */
-function openReader(path: string): Connection {
+function openReader(path: string, cacheSizeMiB: number): Connection {
   const db = new Database(path);
   try {
     // Reads wait for locks asynchronously too (see `transaction`); WAL readers rarely meet one.
     db.pragma('busy_timeout = 0');
     db.pragma('query_only = ON');
+    tuneReads(db, cacheSizeMiB);
     return { db, statements: prepare(db), queryIndex: new SqliteQueryIndex(db), queue: Promise.resolve() };
   } catch (error) {
     db.close();

@@ -54,6 +54,15 @@ describe('SqliteStore', () => {
     expect((await store.get(ref(SuiteHuman({}), { guid }))).record?.uid).toBe(saved.record?.uid);
   });
 
+  it('caches 64 MiB of pages per connection by default (cacheSizeMiB) and maps the file for reads', () => {
+    const store = openStore();
+    expect(store.sqlite.database.pragma('cache_size', { simple: true })).toBe(-64 * 1024);
+    expect(store.sqlite.database.pragma('mmap_size', { simple: true })).toBe(256 * 1024 * 1024);
+    const small = new SqliteStore({ path: join(dir, 'small.db'), cacheSizeMiB: 8 });
+    open.push(small);
+    expect(small.sqlite.database.pragma('cache_size', { simple: true })).toBe(-8 * 1024);
+  });
+
   it('works on an in-memory database', async () => {
     const store = new SqliteStore({ path: ':memory:' });
     open.push(store);

@@ -17,11 +17,11 @@ export class SqliteStore extends Store {
   declare protected readonly driver: SqliteDriver;
 
   constructor(options: SqliteStoreOptions) {
-    const { path, synchronous, busyTimeoutMs, ...storeOptions } = options;
+    const { path, synchronous, busyTimeoutMs, cacheSizeMiB, ...storeOptions } = options;
     super({
       name: 'SQLite store',
       ...storeOptions,
-      driver: new SqliteDriver({ path, synchronous, busyTimeoutMs }),
+      driver: new SqliteDriver({ path, synchronous, busyTimeoutMs, cacheSizeMiB }),
     });
   }
 
