@@ -62,8 +62,8 @@ export class RemoteStore implements SuiteStore {
     return this.#client.store.put({ ref, store: this.#store });
   }
 
-  get<S extends AnyState>(ref: Ref<S>): Promise<RefTo<S>> {
-    return this.#client.store.get({ ref, store: this.#store });
+  get<S extends AnyState>(ref: Ref<S>, window: { from?: number; to?: number } = {}): Promise<RefTo<S>> {
+    return this.#client.store.get({ ref, store: this.#store, ...window });
   }
 
   patch<S extends AnyState>(ref: Ref<S>): Promise<RefTo<S>> {

@@ -550,6 +550,17 @@ export class Transport {
   }
 }
 
+/** A bound of a series window as JSON: JSON has no NaN or infinity, so those are refused here, naming the bound. */
+function timestampJSON(bound: 'from' | 'to', value: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new ValidationError(
+      `store.get: '${bound}' must be a finite number (a timestamp), received ${String(value)}`,
+      { extra: { [bound]: String(value) } },
+    );
+  }
+  return value;
+}
+
 /** `client.store`: the standard store methods over HTTP (docs/concepts.md, "The wire protocol"). */
 export class StoreClient {
   readonly #client: Transport;
@@ -568,9 +579,23 @@ export class StoreClient {
     return this.#client.resolveRef(await this.#client.call('store.put', body)) as RefTo<S>;
   }
 
-  /** The record's full current state; a missing record throws `RECORD_NOT_FOUND`. Retried like every read. */
-  async get<S extends AnyState>(args: { ref: Ref<S>; store?: StoreRef | null }): Promise<RefTo<S>> {
-    const body = { ref: args.ref, store: storeJSON(args.store) };
+  /**
+   * The record's full current state; a missing record throws `RECORD_NOT_FOUND`. With `from`
+   * and/or `to` (timestamps, inclusive), each dynamic field holds only its points in that
+   * window, so a chart of the last hour does not fetch a year of points. Retried like every read.
+   */
+  async get<S extends AnyState>(args: {
+    ref: Ref<S>;
+    store?: StoreRef | null;
+    from?: number;
+    to?: number;
+  }): Promise<RefTo<S>> {
+    const body = {
+      ref: args.ref,
+      store: storeJSON(args.store),
+      ...(args.from === undefined ? {} : { from: timestampJSON('from', args.from) }),
+      ...(args.to === undefined ? {} : { to: timestampJSON('to', args.to) }),
+    };
     return this.#client.resolveRef(await this.#client.call('store.get', body)) as RefTo<S>;
   }
 

@@ -101,10 +101,19 @@ const MIGRATIONS: readonly ((schema: string) => string)[] = [
   `,
   // Guids kept with their records (storage contract version 3), written in the records'
   // transactions; the link goes with its record, and one guid names at most one record.
+  // Series of dynamic fields, one row per point: an append is an index insert, a window read
+  // an index range.
   (s) => `
   CREATE TABLE ${s}.guids (
     uid text PRIMARY KEY REFERENCES ${s}.records (uid) ON DELETE CASCADE,
     guid text NOT NULL UNIQUE
+  );
+  CREATE TABLE ${s}.series (
+    uid text NOT NULL REFERENCES ${s}.records (uid) ON DELETE CASCADE,
+    field text NOT NULL,
+    ts double precision NOT NULL,
+    value jsonb NOT NULL,
+    PRIMARY KEY (uid, field, ts)
   );
   `,
 ];
@@ -149,6 +158,7 @@ interface Tables {
   meta: string;
   gate: string;
   guids: string;
+  series: string;
   /** The qualified name of the index key function (`constelite_index_key`). */
   indexKey: string;
 }
@@ -181,7 +191,12 @@ const escapeAll = (texts: readonly string[]): string[] => texts.map(escapeText);
  */
 export class PostgresDriver implements StorageDriver {
   readonly contractVersion = STORAGE_CONTRACT_VERSION;
-  readonly capabilities: StorageCapabilities = { persistent: true, multiProcess: true, guids: true };
+  readonly capabilities: StorageCapabilities = {
+    persistent: true,
+    multiProcess: true,
+    guids: true,
+    series: true,
+  };
   /** The schema holding the store's tables. */
   readonly schema: string;
   readonly #sql: Sql;
@@ -218,6 +233,7 @@ export class PostgresDriver implements StorageDriver {
       meta: `${q}.constelite_meta`,
       gate: `${q}.constelite_write_gate`,
       guids: `${q}.guids`,
+      series: `${q}.series`,
       indexKey: `${q}.constelite_index_key`,
     };
   }
@@ -454,7 +470,7 @@ export class PostgresDriver implements StorageDriver {
           });
       },
       async deleteRecord(uid) {
-        // Outgoing links, index rows and the guid go with the record (ON DELETE CASCADE).
+        // Outgoing links, index rows, the guid and the series go with the record (ON DELETE CASCADE).
         await run(`DELETE FROM ${t.records} WHERE uid = $1`, [escapeText(uid)]);
       },
       async readGuids(uids) {
@@ -472,6 +488,38 @@ export class PostgresDriver implements StorageDriver {
           escapeText(guid),
         ]);
         return row ? unescapeText(row.uid) : null;
+      },
+      async readSeries(uid, field, window) {
+        const rows = await run<{ ts: number; value: string }[]>(
+          `SELECT ts, value::text AS value FROM ${t.series}
+           WHERE uid = $1 AND field = $2 AND ts >= $3 AND ts <= $4 ORDER BY ts`,
+          [escapeText(uid), escapeText(field), window.from ?? '-Infinity', window.to ?? 'Infinity'],
+        );
+        return rows.map((row) => ({
+          timestamp: Number(row.ts),
+          value: parseEscapedJson<JsonValue>(row.value),
+        }));
+      },
+      async appendPoints(source, field, points) {
+        if (points.length === 0) return;
+        // One statement for every point; the timestamps are distinct (`Store` merged them).
+        await run(
+          `INSERT INTO ${t.series} (uid, field, ts, value)
+             SELECT $1, $2, p.ts, p.value::jsonb FROM unnest($3::float8[], $4::text[]) AS p (ts, value)
+           ON CONFLICT (uid, field, ts) DO UPDATE SET value = EXCLUDED.value`,
+          [
+            escapeText(source.uid),
+            escapeText(field),
+            points.map((point) => point.timestamp),
+            points.map((point) => escapedJsonText(point.value)),
+          ],
+        );
+      },
+      async clearSeries(uid, field) {
+        await run(`DELETE FROM ${t.series} WHERE uid = $1 AND field = $2`, [
+          escapeText(uid),
+          escapeText(field),
+        ]);
       },
       async writeGuid(uid, guid) {
         // Two transactions taking one new guid: the serializable write sees the other's insert

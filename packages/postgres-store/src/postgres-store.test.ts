@@ -29,7 +29,12 @@ describe('PostgresStore', () => {
       `SELECT value FROM "${store.postgres.schema}".constelite_meta WHERE key = 'schema_version'`,
     );
     expect(Number(row?.value)).toBe(POSTGRES_SCHEMA_VERSION);
-    expect(store.postgres.capabilities).toEqual({ persistent: true, multiProcess: true, guids: true });
+    expect(store.postgres.capabilities).toEqual({
+      persistent: true,
+      multiProcess: true,
+      guids: true,
+      series: true,
+    });
   });
 
   it('refuses a schema written by a newer version with a STORE_FAULT naming the schema', async () => {
@@ -128,7 +133,7 @@ describe('PostgresStore', () => {
       [long, longCat.record!.uid],
     );
     await admin.unsafe(`DROP TABLE ${s}.constelite_write_gate`);
-    await admin.unsafe(`DROP TABLE ${s}.guids`);
+    await admin.unsafe(`DROP TABLE ${s}.guids; DROP TABLE ${s}.series`);
     await admin.unsafe(`UPDATE ${s}.constelite_meta SET value = '1' WHERE key = 'schema_version'`);
 
     const reopened = new PostgresStore({ url, schema: store.postgres.schema, uid: store.uid, guids: true });

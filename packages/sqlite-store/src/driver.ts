@@ -81,10 +81,19 @@ const MIGRATIONS: readonly string[] = [
   `,
   // Guids kept with their records (storage contract version 3): written in the records'
   // transactions; the unique index makes one guid name at most one record of the store.
+  // Series of dynamic fields, one row per point, keyed so that an append is an index insert
+  // and a window read an index range.
   `
   CREATE TABLE guids (
     uid TEXT PRIMARY KEY NOT NULL,
     guid TEXT NOT NULL UNIQUE
+  ) WITHOUT ROWID;
+  CREATE TABLE series (
+    uid TEXT NOT NULL,
+    field TEXT NOT NULL,
+    timestamp REAL NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (uid, field, timestamp)
   ) WITHOUT ROWID;
   `,
 ];
@@ -181,6 +190,11 @@ const placeholders = (count: number): string => Array.from({ length: count }, ()
 /** SQLite binds at most 32766 parameters; long uid lists are read in chunks well below that. */
 const CHUNK = 500;
 
+interface PointRow {
+  timestamp: number;
+  value: string;
+}
+
 interface GuidRow {
   uid: string;
   guid: string;
@@ -250,6 +264,7 @@ export class SqliteDriver implements StorageDriver {
       persistent: options.path !== ':memory:',
       multiProcess: options.path !== ':memory:',
       guids: true,
+      series: true,
     };
     this.#db = new Database(options.path);
     try {
@@ -420,7 +435,32 @@ export class SqliteDriver implements StorageDriver {
         s.deleteValues.run(uid);
         queryIndex.remove(uid);
         s.deleteGuid.run(uid);
+        s.deleteSeries.run(uid);
         s.deleteRecord.run(uid);
+      },
+      async readSeries(uid, field, window) {
+        check(false);
+        const rows =
+          window.from === undefined && window.to === undefined
+            ? s.readSeries.all(uid, field)
+            : s.readSeriesWindow.all(
+                uid,
+                field,
+                window.from ?? -Number.MAX_VALUE,
+                window.to ?? Number.MAX_VALUE,
+              );
+        return rows.map((row) => ({ timestamp: row.timestamp, value: JSON.parse(row.value) as JsonValue }));
+      },
+      async appendPoints(source, field, points) {
+        check(true);
+        for (const point of points) {
+          await slicer.breathe();
+          s.upsertPoint.run(source.uid, field, point.timestamp, JSON.stringify(point.value));
+        }
+      },
+      async clearSeries(uid, field) {
+        check(true);
+        s.clearSeries.run(uid, field);
       },
       async readGuids(uids) {
         check(false);
@@ -626,6 +666,17 @@ function prepare(db: Database.Database) {
     findGuid: db.prepare<[string], { uid: string }>('SELECT uid FROM guids WHERE guid = ?'),
     insertGuid: db.prepare<[string, string]>('INSERT INTO guids (uid, guid) VALUES (?, ?)'),
     deleteGuid: db.prepare<[string]>('DELETE FROM guids WHERE uid = ?'),
+    readSeries: db.prepare<[string, string], PointRow>(
+      'SELECT timestamp, value FROM series WHERE uid = ? AND field = ? ORDER BY timestamp',
+    ),
+    readSeriesWindow: db.prepare<[string, string, number, number], PointRow>(
+      'SELECT timestamp, value FROM series WHERE uid = ? AND field = ? AND timestamp BETWEEN ? AND ? ORDER BY timestamp',
+    ),
+    upsertPoint: db.prepare<[string, string, number, string]>(
+      'INSERT INTO series (uid, field, timestamp, value) VALUES (?, ?, ?, ?) ON CONFLICT (uid, field, timestamp) DO UPDATE SET value = excluded.value',
+    ),
+    clearSeries: db.prepare<[string, string]>('DELETE FROM series WHERE uid = ? AND field = ?'),
+    deleteSeries: db.prepare<[string]>('DELETE FROM series WHERE uid = ?'),
     insertValue: db.prepare<[string, string, string, string]>(
       'INSERT INTO record_values (uid, model, field, value) VALUES (?, ?, ?, ?)',
     ),

@@ -30,17 +30,34 @@ describe('SqliteStore', () => {
     const store = openStore();
     expect(store.sqlite.schemaVersion).toBe(SQLITE_SCHEMA_VERSION);
     expect(store.sqlite.database.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(store.sqlite.capabilities).toEqual({ persistent: true, multiProcess: true, guids: true });
+    expect(store.sqlite.capabilities).toEqual({
+      persistent: true,
+      multiProcess: true,
+      guids: true,
+      series: true,
+    });
   });
 
-  it('migrates a schema-2 file (before guids) to the current schema, keeping its records, which then take guids', async () => {
+  it('migrates a schema-2 file (before guids and series) to the current schema: its records take guids, its series move out of the fields when written', async () => {
     const path = join(dir, 'old.db');
     const first = new SqliteStore({ path });
     const saved = await first.put(ref(SuiteHuman({ name: 'Bo' })));
+    const cat = await first.put(ref(SuiteCat({ name: 'Tom' })));
     await first.close();
-    // What a file written by the schema-2 driver looks like: no guids table.
+    // What a file written by the schema-2 driver looks like: no guids or series tables, and
+    // a dynamic field's series inside the record's fields.
     const db = new Database(path);
-    db.exec('DROP TABLE guids');
+    db.exec('DROP TABLE guids; DROP TABLE series');
+    db.prepare('UPDATE records SET fields = json_set(fields, ?, json(?)) WHERE uid = ?').run(
+      '$.weight',
+      JSON.stringify({
+        points: [
+          { timestamp: 1, value: 4 },
+          { timestamp: 2, value: 4.5 },
+        ],
+      }),
+      cat.record!.uid,
+    );
     db.pragma('user_version = 2');
     db.close();
     const store = new SqliteStore({ path, uid: first.uid, guids: true });
@@ -52,15 +69,18 @@ describe('SqliteStore', () => {
     const guid = crypto.randomUUID();
     await store.patch(ref(SuiteHuman({ age: 3 }), { record: saved.record, guid }));
     expect((await store.get(ref(SuiteHuman({}), { guid }))).record?.uid).toBe(saved.record?.uid);
-  });
-
-  it('caches 64 MiB of pages per connection by default (cacheSizeMiB) and maps the file for reads', () => {
-    const store = openStore();
-    expect(store.sqlite.database.pragma('cache_size', { simple: true })).toBe(-64 * 1024);
-    expect(store.sqlite.database.pragma('mmap_size', { simple: true })).toBe(256 * 1024 * 1024);
-    const small = new SqliteStore({ path: join(dir, 'small.db'), cacheSizeMiB: 8 });
-    open.push(small);
-    expect(small.sqlite.database.pragma('cache_size', { simple: true })).toBe(-8 * 1024);
+    // The old series reads as it was, windows included, and a patch appends to it.
+    const weight = (...pairs: [number, number][]) => ({
+      points: pairs.map(([timestamp, value]) => ({ timestamp, value })),
+    });
+    expect((await store.get(cat)).state?.weight).toEqual(weight([1, 4], [2, 4.5]));
+    expect((await store.get(cat, { from: 2 })).state?.weight).toEqual(weight([2, 4.5]));
+    await store.patch(cat.withState(SuiteCat({ weight: weight([3, 5]) })));
+    expect((await store.get(cat)).state?.weight).toEqual(weight([1, 4], [2, 4.5], [3, 5]));
+    const row = store.sqlite.database
+      .prepare<[string], { fields: string }>('SELECT fields FROM records WHERE uid = ?')
+      .get(cat.record!.uid);
+    expect(JSON.parse(row!.fields).weight ?? null).toBeNull();
   });
 
   it('works on an in-memory database', async () => {

@@ -37,7 +37,8 @@ export interface SuiteStore {
   /** The store's name. */
   readonly name: string | null;
   put<S extends AnyState>(ref: Ref<S>): Promise<RefTo<S>>;
-  get<S extends AnyState>(ref: Ref<S>): Promise<RefTo<S>>;
+  /** With `from`/`to`, each dynamic field holds only its points in that window (inclusive). */
+  get<S extends AnyState>(ref: Ref<S>, options?: { from?: number; to?: number }): Promise<RefTo<S>>;
   patch<S extends AnyState>(ref: Ref<S>): Promise<RefTo<S>>;
   delete(ref: Ref): Promise<void>;
   query(options: SuiteQuery): Promise<RefTo[]>;

@@ -19,6 +19,8 @@ export interface StoreContext {
   readonly registry: ModelRegistry;
   /** The storage primitives. */
   readonly driver: StorageDriver;
+  /** True when the driver keeps dynamic fields as series of its own (`capabilities.series`). */
+  readonly seriesInDriver: boolean;
   /** Where guids are kept (null: guids are off); `Store.enableGuids` and `setGuidMap` set it. */
   guids: GuidKeeping | null;
 }

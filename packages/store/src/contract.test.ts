@@ -84,11 +84,16 @@ describe('Storage contract versions', () => {
 describe('Store capabilities', () => {
   it('are those the driver declares, false unless declared, and read-only', () => {
     const plain = new Store({ driver: testDriver({ contractVersion: 1 }) });
-    expect(plain.capabilities).toEqual({ persistent: false, multiProcess: false, guids: false });
+    expect(plain.capabilities).toEqual({
+      persistent: false,
+      multiProcess: false,
+      guids: false,
+      series: false,
+    });
     const disk = new Store({
       driver: { ...testDriver({ contractVersion: 1 }), capabilities: { persistent: true } },
     });
-    expect(disk.capabilities).toEqual({ persistent: true, multiProcess: false, guids: false });
+    expect(disk.capabilities).toEqual({ persistent: true, multiProcess: false, guids: false, series: false });
     expect(Object.isFrozen(disk.capabilities)).toBe(true);
   });
 

@@ -30,7 +30,15 @@ export const PRIMITIVE_SINCE: Readonly<Record<OptionalPrimitive, number>> = {
   readGuids: 3,
   findGuid: 3,
   writeGuid: 3,
+  readSeries: 3,
+  appendPoints: 3,
+  clearSeries: 3,
 };
+
+/** True when `driver` keeps series itself: it declares `capabilities.series` and contract version 3 or later. */
+export function seriesKeptByDriver(driver: StorageDriver): boolean {
+  return driver.capabilities?.series === true && driver.contractVersion >= PRIMITIVE_SINCE.readSeries;
+}
 
 /** True when `driver` keeps guids itself: it declares `capabilities.guids` and contract version 3 or later. */
 export function guidsKeptByDriver(driver: StorageDriver): boolean {

@@ -14,7 +14,9 @@ export type { JsonValue };
 /**
  * The version of this contract. A driver declares the version it was written against.
  * Version 2 added the optional `readRecords`, `queryNative` and `countNative`; version 3 the
- * optional guid primitives `readGuids`, `findGuid` and `writeGuid` (with `capabilities.guids`).
+ * optional guid primitives `readGuids`, `findGuid` and `writeGuid` (with `capabilities.guids`)
+ * and the series primitives `readSeries`, `appendPoints` and `clearSeries` (with
+ * `capabilities.series`).
  * How the contract evolves: docs/store-authors.md, "How the contract evolves".
  */
 export const STORAGE_CONTRACT_VERSION = 3;
@@ -57,6 +59,18 @@ export interface IncomingLink {
   source: RecordKey;
 }
 
+/** One point of a dynamic field's series as stored: its timestamp and the JSON form of its value. */
+export interface StoredPoint {
+  timestamp: number;
+  value: JsonValue;
+}
+
+/** The part of a series a read wants: the points with `from ≤ timestamp ≤ to` (an absent bound is open). */
+export interface SeriesWindow {
+  from?: number;
+  to?: number;
+}
+
 /** Equality conditions on static fields, compared as JSON values. */
 export type WhereClause = Record<string, JsonValue>;
 
@@ -81,8 +95,8 @@ export interface StorageTransaction {
   /** Required. Overwrites the given fields of an existing record; fields not given keep their values. */
   writeFields(uid: string, fields: Record<string, JsonValue>): Promise<void>;
   /**
-   * Required. Deletes the record and its outgoing links (and, for a driver that keeps guids,
-   * its guid). Incoming links are removed with `removeIncomingLinks`.
+   * Required. Deletes the record and its outgoing links (and, for a driver that keeps guids or
+   * series, its guid and its series). Incoming links are removed with `removeIncomingLinks`.
    */
   deleteRecord(uid: string): Promise<void>;
   /** Required. Outgoing links of `uid` (of one field when given), each field's links in the order they were added. */
@@ -130,6 +144,23 @@ export interface StorageTransaction {
    * transactions cannot both take it). `deleteRecord` drops the link with the record.
    */
   writeGuid?(uid: string, guid: string): Promise<void>;
+  // --- series kept apart from the fields (docs/store-authors.md, "Series") ---
+  // A driver that declares `capabilities.series` has all three; `Store` then never puts a
+  // dynamic field into `fields`, and appending k points to a series of n costs what the
+  // driver's index makes it (O(k log n) for a table keyed by record, field and timestamp).
+  /**
+   * Optional, since contract version 3. The points of `field` of record `uid` within `window`,
+   * by ascending timestamp (none when the series is empty or was never written).
+   */
+  readSeries?(uid: string, field: string, window: SeriesWindow): Promise<StoredPoint[]>;
+  /**
+   * Optional, since contract version 3. Adds `points` (distinct timestamps, ascending) to the
+   * series of `field` of `source`; a point whose timestamp the series has replaces its value.
+   * Must not read or rewrite the rest of the series. `deleteRecord` drops a record's series.
+   */
+  appendPoints?(source: RecordKey, field: string, points: readonly StoredPoint[]): Promise<void>;
+  /** Optional, since contract version 3. Empties the series of `field` of record `uid` (a put then appends the new points). */
+  clearSeries?(uid: string, field: string): Promise<void>;
 }
 
 /** What a driver can do beyond the required primitives. */
@@ -144,6 +175,12 @@ export interface StorageCapabilities {
    * Default: false.
    */
   guids?: boolean;
+  /**
+   * True when the transactions have `readSeries`, `appendPoints` and `clearSeries` (contract
+   * version 3 or later): dynamic fields are then kept by the driver, apart from `fields`.
+   * Default: false.
+   */
+  series?: boolean;
 }
 
 /** Whether a transaction may write. */

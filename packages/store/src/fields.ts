@@ -18,3 +18,15 @@ export function fieldsOfKind(registry: ModelRegistry, model: string, kind: Field
   for (const [field, info] of fieldsOf(registry.get(model))) if (info.kind === kind) out.push(field);
   return out;
 }
+
+const dynamicLists = new WeakMap<AnyStateModel, readonly string[]>();
+
+/** The names of a model's dynamic fields, computed once per model (every read asks). */
+export function dynamicFieldsOf(model: AnyStateModel): readonly string[] {
+  let fields = dynamicLists.get(model);
+  if (!fields) {
+    fields = fieldsOf(model).flatMap(([field, info]) => (info.kind === 'dynamic' ? [field] : []));
+    dynamicLists.set(model, fields);
+  }
+  return fields;
+}

@@ -3,10 +3,12 @@ export {
   type JsonValue,
   type Link,
   type RecordKey,
+  type SeriesWindow,
   STORAGE_CONTRACT_VERSION,
   type StorageCapabilities,
   type StorageDriver,
   type StorageTransaction,
+  type StoredPoint,
   type StoredRecord,
   SUPPORTED_CONTRACT_VERSIONS,
   type TransactionMode,
@@ -71,4 +73,5 @@ export {
   sortValues,
   valueKindOf,
 } from './query/values.js';
+export type { GetOptions } from './reads.js';
 export { Store, type StoreOptions } from './store.js';

@@ -1,23 +1,57 @@
-import { type AnyState, type Ref, type RefTo, unreachable } from '@constelite/core';
+import { type AnyState, type Ref, type RefTo, unreachable, ValidationError } from '@constelite/core';
 import { readBackref } from './backrefs.js';
 import { checkRef } from './checks.js';
 import type { StoreContext } from './context.js';
 import { readRecords } from './contract.js';
-import type { RecordKey, StorageTransaction, StoredRecord } from './driver.js';
+import type { RecordKey, SeriesWindow, StorageTransaction, StoredRecord } from './driver.js';
 import { notFound } from './errors.js';
-import { fieldsOf } from './fields.js';
+import { dynamicFieldsOf, fieldsOf } from './fields.js';
 import { addGuids, resolveUid, type TransactionGuids, transactionGuids } from './guid-rules.js';
 import { makeRef } from './refs.js';
+import { readSeriesFields } from './series.js';
 import { runTransaction } from './transaction.js';
 
+/** Options of `get`. */
+export interface GetOptions {
+  /** Only the points of each dynamic field with a timestamp ≥ `from` (inclusive). */
+  from?: number;
+  /** Only the points of each dynamic field with a timestamp ≤ `to` (inclusive). */
+  to?: number;
+}
+
+/** The window of `get`'s options: finite numbers, `from` ≤ `to`; anything else is `VALIDATION_FAILED`. */
+function seriesWindow(ctx: StoreContext, options: GetOptions): SeriesWindow {
+  const window: SeriesWindow = {};
+  for (const bound of ['from', 'to'] as const) {
+    const value = options[bound];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new ValidationError(
+        `get: '${bound}' must be a finite number (a timestamp), received ${JSON.stringify(value)}`,
+        {
+          extra: { store: ctx.uid, [bound]: value },
+        },
+      );
+    }
+    window[bound] = value;
+  }
+  if (window.from !== undefined && window.to !== undefined && window.from > window.to) {
+    throw new ValidationError(`get: 'from' (${window.from}) is after 'to' (${window.to})`, {
+      extra: { store: ctx.uid, from: window.from, to: window.to },
+    });
+  }
+  return window;
+}
+
 /** `get`: the record's full current state (relationships and backrefs as refs without state). */
-export async function getOne(ctx: StoreContext, ref: Ref): Promise<RefTo> {
+export async function getOne(ctx: StoreContext, ref: Ref, options: GetOptions = {}): Promise<RefTo> {
   const target = checkRef(ctx, ref, 'get');
+  const window = seriesWindow(ctx, options);
   return runTransaction(ctx, 'read', async (tx) => {
     const guids = transactionGuids(ctx, tx);
     // (a ref with a record names its uid: no guid to look up, no promise to wait for)
     const uid = target.record ? target.record.uid : await resolveUid(ctx, guids, target, 'get');
-    const state = await readState(ctx, tx, uid, target.state_model_name);
+    const state = await readState(ctx, tx, uid, target.state_model_name, window);
     const [found] = await refsWithGuids(ctx, guids, [{ uid, model: state.model_name }], [state]);
     return found!;
   });
@@ -60,10 +94,11 @@ export async function readState(
   tx: StorageTransaction,
   uid: string,
   expectedModel: string,
+  window?: SeriesWindow,
 ): Promise<AnyState> {
   const record = await tx.readRecord(uid);
   if (!record) throw notFound(ctx, uid, expectedModel);
-  return stateOf(ctx, tx, record);
+  return stateOf(ctx, tx, record, window);
 }
 
 /**
@@ -88,11 +123,25 @@ export async function readStates(
   return states;
 }
 
-/** A stored record as a state: its values, its links as refs, its backrefs. */
-async function stateOf(ctx: StoreContext, tx: StorageTransaction, record: StoredRecord): Promise<AnyState> {
+/** A stored record as a state: its values (its series within `window`), its links as refs, its backrefs. */
+async function stateOf(
+  ctx: StoreContext,
+  tx: StorageTransaction,
+  record: StoredRecord,
+  window: SeriesWindow = {},
+): Promise<AnyState> {
   const model = ctx.registry.get(record.model);
+  const json: Record<string, unknown> = { ...record.fields };
+  const dynamicFields = dynamicFieldsOf(model);
+  if (dynamicFields.length > 0) {
+    const series = await readSeriesFields(ctx, tx, record.uid, record.fields, dynamicFields, window);
+    for (const [field, value] of Object.entries(series)) {
+      if (value === undefined) delete json[field];
+      else json[field] = value;
+    }
+  }
   // Values are kept in their JSON form; the model gives them back as values (dates as Dates).
-  const state: AnyState = model.fromJSON({ model_name: record.model, ...record.fields });
+  const state: AnyState = model.fromJSON({ ...json, model_name: record.model });
   let linksByField: Map<string, Ref[]> | null = null;
   for (const [field, info] of fieldsOf(model)) {
     switch (info.kind) {

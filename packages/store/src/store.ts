@@ -13,7 +13,7 @@ import { uuid4Schema } from '@constelite/core/wire';
 import { deleteOne } from './cascades.js';
 import { assertAllowed } from './checks.js';
 import type { StoreContext } from './context.js';
-import { checkContractVersion, guidsKeptByDriver } from './contract.js';
+import { checkContractVersion, guidsKeptByDriver, seriesKeptByDriver } from './contract.js';
 import type { StorageCapabilities, StorageDriver } from './driver.js';
 import { type GuidMap, MemoryGuidMap } from './guid.js';
 import { ALL_STORE_METHODS, type StoreMethod } from './methods.js';
@@ -28,7 +28,7 @@ import {
   queryPage,
   queryRefs,
 } from './queries.js';
-import { getMany, getOne } from './reads.js';
+import { type GetOptions, getMany, getOne } from './reads.js';
 import { write } from './writes.js';
 
 export interface StoreOptions {
@@ -91,6 +91,7 @@ export class Store {
       persistent: options.driver.capabilities?.persistent ?? false,
       multiProcess: options.driver.capabilities?.multiProcess ?? false,
       guids: guidsKeptByDriver(options.driver),
+      series: seriesKeptByDriver(options.driver),
     });
     this.#context = {
       uid: this.uid,
@@ -98,6 +99,7 @@ export class Store {
       label: `'${this.name}' (${this.uid})`,
       registry: this.registry,
       driver: this.driver,
+      seriesInDriver: seriesKeptByDriver(options.driver),
       guids: options.guidMap ? { kind: 'map', map: options.guidMap } : null,
     };
     if (!options.guidMap && options.guids) this.enableGuids();
@@ -161,10 +163,14 @@ export class Store {
     return write(this.#context, ref, 'patch') as Promise<RefTo<S>>;
   }
 
-  /** The record's full current state. A missing record is a `RECORD_NOT_FOUND` error. */
-  async get<S extends AnyState>(ref: Ref<S>): Promise<RefTo<S>> {
+  /**
+   * The record's full current state. A missing record is a `RECORD_NOT_FOUND` error. With
+   * `from`/`to`, each dynamic field holds only its points in that window (inclusive), read from
+   * the driver's index when it keeps series: `get(cat, { from: lastHour })`.
+   */
+  async get<S extends AnyState>(ref: Ref<S>, options?: GetOptions): Promise<RefTo<S>> {
     assertAllowed(this.#context, this.allowedMethods, 'get');
-    return getOne(this.#context, ref) as Promise<RefTo<S>>;
+    return getOne(this.#context, ref, options) as Promise<RefTo<S>>;
   }
 
   /** Many gets in one call, answered in the order asked. */

@@ -17,6 +17,7 @@ import { fieldsOf } from './fields.js';
 import { assignGuid, guidOf, type TransactionGuids, transactionGuids, writeTargetUid } from './guid-rules.js';
 import type { WriteMode } from './methods.js';
 import { makeRef } from './refs.js';
+import { createSeries, writeSeries } from './series.js';
 import { runTransaction } from './transaction.js';
 import { validateState } from './validation.js';
 import { appendedSeriesJson, type Series, seriesJson, toJson } from './values.js';
@@ -89,6 +90,7 @@ class Writer {
     const key: RecordKey = { uid: crypto.randomUUID(), model: model.modelName };
     const fields: Record<string, JsonValue> = {};
     const relationships: [string, Ref[]][] = [];
+    const series: [string, Series][] = [];
     for (const [field, info] of fieldsOf(model)) {
       const value = state[field];
       if (value === undefined || value === null) continue;
@@ -97,7 +99,8 @@ class Writer {
           fields[field] = toJson(value);
           break;
         case 'dynamic':
-          fields[field] = seriesJson(value as Series);
+          if (this.ctx.seriesInDriver) series.push([field, value as Series]);
+          else fields[field] = seriesJson(value as Series);
           break;
         case 'association':
         case 'aggregation':
@@ -111,6 +114,7 @@ class Writer {
       }
     }
     await this.tx.createRecord({ ...key, fields });
+    if (series.length > 0) await createSeries(this.ctx, this.tx, key, series);
     await assignGuid(this.guids, key.uid, guid);
     for (const [field, refs] of relationships) {
       const targets = await this.resolveTargets(model, field, refs);
@@ -139,7 +143,12 @@ class Writer {
           fields[field] = toJson(value);
           break;
         case 'dynamic':
-          if (fieldKinds.dynamic[this.mode] === 'replace') {
+          if (this.ctx.seriesInDriver) {
+            current ??= (await this.tx.readRecord(key.uid))?.fields ?? {};
+            // O(k log n) in the driver; a series left in the fields from before moves out of them.
+            await writeSeries(this.ctx, this.tx, key, field, value as Series, this.mode, current[field]);
+            if (current[field] !== undefined && current[field] !== null) fields[field] = null;
+          } else if (fieldKinds.dynamic[this.mode] === 'replace') {
             fields[field] = seriesJson(value as Series);
           } else {
             current ??= (await this.tx.readRecord(key.uid))?.fields ?? {};

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   countBodySchema,
+  getBodySchema,
   jobFetchBodySchema,
   jobSchema,
   protocolBodySchema,
@@ -58,7 +59,7 @@ export const endpoints = {
     path: '/store/get',
     match: 'exact',
     kind: 'read',
-    body: refBodySchema,
+    body: getBodySchema,
     result: refSchema,
     summary: "Read a record's full state",
     tag: 'store',

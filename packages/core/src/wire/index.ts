@@ -17,6 +17,8 @@ export {
   type ErrorBodyJSON,
   errorBodySchema,
   formatIssues,
+  type GetBody,
+  getBodySchema,
   issuesJSON,
   type JobFetchBody,
   type JobJSON,

@@ -118,6 +118,15 @@ export const loggerSelectionSchema = z.strictObject({
 /** `/store/put`, `/store/get`, `/store/patch`, `/store/delete`: a ref and, for a ref without record, its store. */
 export const refBodySchema = z.strictObject({ ref: refSchema, store: storeSchema.nullish() });
 
+/**
+ * `/store/get`: a ref body and an optional window of the dynamic fields' series (timestamps,
+ * both bounds included): `{ref, from: 1733000000}` reads only the points since then.
+ */
+export const getBodySchema = refBodySchema.extend({
+  from: z.number().finite().nullish(),
+  to: z.number().finite().nullish(),
+});
+
 /** One sort key of a query; which fields may be sorted by and how is the store's to check. */
 export const orderByItemSchema = z.strictObject({
   field: z.string(),
@@ -311,6 +320,8 @@ export type RecordJSON = z.output<typeof recordSchema>;
 export type RefWire = z.output<typeof refSchema>;
 export type LoggerSelection = z.output<typeof loggerSelectionSchema>;
 export type RefBody = z.output<typeof refBodySchema>;
+/** The body of `/store/get`. */
+export type GetBody = z.output<typeof getBodySchema>;
 export type QueryBody = z.output<typeof queryBodySchema>;
 export type QueryPageBody = z.output<typeof queryPageBodySchema>;
 export type CountBody = z.output<typeof countBodySchema>;
