@@ -2,12 +2,20 @@
  * `pnpm bench`: throughput and scaling of the memory store, as ratios measured in one run (the
  * absolute numbers depend on the machine; the ratios should not).
  *
- * 1. put+get of a small state per second, against a plain Map with structuredClone (aim ≥ 0.5×).
- * 2. one aggregation append on a list of 10,000 members against one of 100 (aim ≤ 2×).
- * 3. delete of composition trees of 1,000, 10,000 and 50,000 nodes: cost per node (linear: ≈ 1×).
+ * 1. put+get of a small state per second, against a plain Map with structuredClone (aim ≥ 0.6×).
+ * 2. the memory (RSS and heap used) of 100,000 small records in the store, against a Map
+ *    holding the same JSON objects, each side in a child process of its own (aim ≤ 2×).
+ * 3. one aggregation append on a list of 10,000 members against one of 100 (aim ≤ 2×).
+ * 4. delete of composition trees of 1,000, 10,000 and 50,000 nodes: cost per node (linear: ≈ 1×).
+ *
+ * The two sides of a ratio run interleaved (A, B, A, B …) for several rounds; each ratio is
+ * printed as the median of the rounds' ratios with their spread (min–max), and so are the
+ * absolute figures of each side.
  */
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { type AnyStateModel, aggregation, composition, type Ref, ref, stateModel } from '@constelite/core';
 import { z } from 'zod';
 import { MemoryStore } from '../src/index.js';
@@ -50,6 +58,10 @@ async function timeIt<T>(
 const format = (value: number, digits = 0) =>
   value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+/** `median (min–max)` of the values, each formatted with `digits` and `unit`. */
+const spread = (values: number[], digits = 0, unit = '') =>
+  `${format(median(values), digits)}${unit} (${format(Math.min(...values), digits)}–${format(Math.max(...values), digits)}${unit})`;
+
 // --- 1. put+get throughput -----------------------------------------------------------------
 
 async function putGetRatio(): Promise<void> {
@@ -69,26 +81,121 @@ async function putGetRatio(): Promise<void> {
       structuredClone(plain.get(uid));
     }
   };
-  // The two alternate, so that a busy machine slows both alike.
-  const storeTimes: number[] = [];
-  const mapTimes: number[] = [];
-  for (let round = 0; round < 12; round++) {
-    const storeTime = await timeIt({ warmup: 0, repetitions: 1 }, () => undefined, store);
-    const mapTime = await timeIt({ warmup: 0, repetitions: 1 }, () => undefined, map);
+  // The two alternate, the first of a round in turn, so that a busy machine slows both alike.
+  const storeRates: number[] = [];
+  const mapRates: number[] = [];
+  const ratios: number[] = [];
+  for (let round = 0; round < 14; round++) {
+    let storeTime = 0;
+    let mapTime = 0;
+    if (round % 2 === 0) {
+      storeTime = await timeIt({ warmup: 0, repetitions: 1 }, () => undefined, store);
+      mapTime = await timeIt({ warmup: 0, repetitions: 1 }, () => undefined, map);
+    } else {
+      mapTime = await timeIt({ warmup: 0, repetitions: 1 }, () => undefined, map);
+      storeTime = await timeIt({ warmup: 0, repetitions: 1 }, () => undefined, store);
+    }
     // (no forced collection here: both sides make garbage at their own pace, which is part of their cost)
-    if (round >= 3) {
-      storeTimes.push(storeTime);
-      mapTimes.push(mapTime);
+    if (round >= 4) {
+      storeRates.push(operations / storeTime);
+      mapRates.push(operations / mapTime);
+      ratios.push(mapTime / storeTime);
     }
   }
-  const storeRate = operations / median(storeTimes);
-  const mapRate = operations / median(mapTimes);
   console.log(
-    `put+get of a small state: ${format(storeRate)}/s; Map set/get with structuredClone: ${format(mapRate)}/s; ratio ${format(storeRate / mapRate, 2)}× (aim ≥ 0.5×)`,
+    `put+get of a small state, ${ratios.length} rounds: ratio ${spread(ratios, 2, '×')} (aim ≥ 0.6×); ` +
+      `store ${spread(storeRates)}/s, Map set/get with structuredClone ${spread(mapRates)}/s`,
   );
 }
 
-// --- 2. aggregation append ------------------------------------------------------------------
+// --- 2. memory footprint --------------------------------------------------------------------
+
+const RECORDS = 100_000;
+
+interface Footprint {
+  rss: number;
+  heapUsed: number;
+}
+
+/** Run in a child process: the memory `RECORDS` small records take in a store or in a Map. */
+async function footprintChild(kind: 'store' | 'map'): Promise<void> {
+  const settle = async () => {
+    for (let index = 0; index < 4; index++) {
+      collectGarbage?.();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const { rss, heapUsed } = process.memoryUsage();
+    return { rss, heapUsed };
+  };
+  // Both sides load the same modules and warm the same paths before the baseline.
+  const warm = new MemoryStore({ uid: randomUUID() });
+  await warm.get(await warm.put(ref(BenchCat({ name: 'warm', lives: 9 }))));
+  const before = await settle();
+  let held: unknown;
+  if (kind === 'store') {
+    const memory = new MemoryStore({ uid: randomUUID() });
+    for (let index = 0; index < RECORDS; index++)
+      await memory.put(ref(BenchCat({ name: `cat ${index}`, lives: 9 })));
+    held = memory;
+  } else {
+    const plain = new Map<string, unknown>();
+    for (let index = 0; index < RECORDS; index++)
+      plain.set(randomUUID(), structuredClone({ model_name: 'BenchCat', name: `cat ${index}`, lives: 9 }));
+    held = plain;
+  }
+  const after = await settle();
+  process.send!({
+    rss: after.rss - before.rss,
+    heapUsed: after.heapUsed - before.heapUsed,
+    held: held !== undefined,
+  });
+}
+
+/** The footprint a child process measures for `kind`. */
+function footprint(kind: 'store' | 'map'): Promise<Footprint> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--footprint-child', kind], {
+      execArgv: process.execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let result: Footprint | null = null;
+    child.on('message', (message) => {
+      result = message as Footprint;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      result ? resolve(result) : reject(new Error(`the ${kind} footprint child exited with ${code}`)),
+    );
+  });
+}
+
+async function footprintRatio(): Promise<void> {
+  const store: Footprint[] = [];
+  const map: Footprint[] = [];
+  for (let round = 0; round < 5; round++) {
+    if (round % 2 === 0) {
+      store.push(await footprint('store'));
+      map.push(await footprint('map'));
+    } else {
+      map.push(await footprint('map'));
+      store.push(await footprint('store'));
+    }
+  }
+  const mb = (bytes: number) => bytes / 2 ** 20;
+  const of = (list: Footprint[], key: keyof Footprint) => list.map((entry) => mb(entry[key]));
+  const ratios = (key: keyof Footprint) => store.map((entry, index) => entry[key] / map[index]![key]);
+  console.log(
+    `memory of ${format(RECORDS)} small records, ${store.length} rounds of a child process each (growth over the process's baseline):`,
+  );
+  console.log(
+    `  RSS: store ${spread(of(store, 'rss'), 1, ' MB')}, Map ${spread(of(map, 'rss'), 1, ' MB')}; ratio ${spread(ratios('rss'), 2, '×')} (aim ≤ 2×)`,
+  );
+  console.log(
+    `  heap used: store ${spread(of(store, 'heapUsed'), 1, ' MB')}, Map ${spread(of(map, 'heapUsed'), 1, ' MB')}; ratio ${spread(ratios('heapUsed'), 2, '×')} (aim ≤ 2×)`,
+  );
+}
+
+// --- 3. aggregation append ------------------------------------------------------------------
 
 /** A store holding a gang of `members` cats, and spare cats to append. */
 async function gangOf(members: number, spare: number) {
@@ -133,14 +240,14 @@ async function appendRatio(): Promise<void> {
       largeTimes.push(largeTime / appends);
     }
   }
-  const smallSeconds = median(smallTimes);
-  const largeSeconds = median(largeTimes);
+  const micros = (times: number[]) => times.map((time) => time * 1e6);
+  const ratios = largeTimes.map((time, index) => time / smallTimes[index]!);
   console.log(
-    `aggregation append: ${format(smallSeconds * 1e6, 1)} µs at 100 members, ${format(largeSeconds * 1e6, 1)} µs at 10,000; ratio ${format(largeSeconds / smallSeconds, 2)}× (aim ≤ 2×)`,
+    `aggregation append, ${ratios.length} rounds: ratio ${spread(ratios, 2, '×')} (aim ≤ 2×); ${spread(micros(smallTimes), 1, ' µs')} at 100 members, ${spread(micros(largeTimes), 1, ' µs')} at 10,000`,
   );
 }
 
-// --- 3. composition delete ------------------------------------------------------------------
+// --- 4. composition delete ------------------------------------------------------------------
 
 /** A root with `width` children of 9 children each: 1 + 10 × width nodes. */
 function tree(width: number) {
@@ -195,9 +302,15 @@ async function deleteRatio(): Promise<void> {
   );
 }
 
-console.log(
-  `@constelite/memory-store benchmark (node ${process.version}; medians of several runs after warm-up)`,
-);
-await putGetRatio();
-await appendRatio();
-await deleteRatio();
+const childKind = process.argv.indexOf('--footprint-child');
+if (childKind !== -1) {
+  await footprintChild(process.argv[childKind + 1] as 'store' | 'map');
+} else {
+  console.log(
+    `@constelite/memory-store benchmark (node ${process.version}; medians of several runs after warm-up, spread min–max)`,
+  );
+  await putGetRatio();
+  await footprintRatio();
+  await appendRatio();
+  await deleteRatio();
+}

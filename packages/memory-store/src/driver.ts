@@ -5,9 +5,11 @@ import type {
   Link,
   QueryPlan,
   RecordKey,
+  SeriesWindow,
   StorageCapabilities,
   StorageDriver,
   StorageTransaction,
+  StoredPoint,
   StoredRecord,
   TransactionMode,
   WhereClause,
@@ -76,16 +78,47 @@ interface MemoryData {
   readonly incoming: Map<string, Map<string, IncomingLink>>;
   /** Per-field indexes for query pushdown (indexes.ts), changed and undone with the records. */
   readonly indexes: MemoryIndexes;
+  /** record uid → guid, and guid → record uid (contract version 3: guids kept with the records). */
+  readonly guids: Map<string, string>;
+  readonly byGuid: Map<string, string>;
+  /** record uid → dynamic field → its series (contract version 3: series kept apart from the fields). */
+  readonly series: Map<string, Map<string, MemorySeries>>;
+}
+
+/** A series as two arrays in timestamp order: a binary search finds a point, an append is a push. */
+interface MemorySeries {
+  timestamps: number[];
+  values: JsonValue[];
+}
+
+/** The first index of `timestamps` (ascending) whose timestamp is ≥ `timestamp` (> with `after`). */
+function searchPoints(timestamps: readonly number[], timestamp: number, after = false): number {
+  let low = 0;
+  let high = timestamps.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const value = timestamps[middle]!;
+    if (value < timestamp || (after && value === timestamp)) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /**
- * Storage primitives over in-process maps. Transactions run one at a time (each waits for the one before),
- * and each keeps an undo log that is replayed if its work throws, so a failed write leaves
- * nothing behind.
+ * Storage primitives over in-process maps. A write transaction runs alone; read transactions
+ * run together, never while a write runs (so each sees committed data only, and the same data
+ * throughout). Transactions start in the order they were asked for: a write waits for the
+ * reads before it, and reads asked for after a waiting write wait for it. A write keeps an
+ * undo log that is replayed if its work throws, so a failed write leaves nothing behind.
  */
 export class MemoryDriver implements StorageDriver {
   readonly contractVersion = STORAGE_CONTRACT_VERSION;
-  readonly capabilities: StorageCapabilities = { persistent: false, multiProcess: false };
+  readonly capabilities: StorageCapabilities = {
+    persistent: false,
+    multiProcess: false,
+    guids: true,
+    series: true,
+  };
 
   readonly #data: MemoryData = {
     records: new Map(),
@@ -93,11 +126,16 @@ export class MemoryDriver implements StorageDriver {
     links: new Map(),
     incoming: new Map(),
     indexes: new MemoryIndexes(),
+    guids: new Map(),
+    byGuid: new Map(),
+    series: new Map(),
   };
-  /** The last transaction started; the next one waits for it. */
-  #tail: Promise<unknown> = Promise.resolve();
-  /** Transactions started and not yet ended. */
-  #pending = 0;
+  /** Read transactions running. */
+  #readers = 0;
+  /** Whether a write transaction is running. */
+  #writing = false;
+  /** Transactions waiting to start, in the order they were asked for. */
+  readonly #waiting: { mode: TransactionMode; start: () => void }[] = [];
 
   /** The number of records held. */
   get size(): number {
@@ -105,20 +143,18 @@ export class MemoryDriver implements StorageDriver {
   }
 
   transaction<T>(mode: TransactionMode, work: (tx: StorageTransaction) => Promise<T>): Promise<T> {
-    // An idle driver starts the work at once (no queue hop); otherwise it waits for the
-    // transaction before it, whether that one succeeded or failed.
-    const result = this.#pending === 0 ? this.#execute(mode, work) : this.#afterTail(mode, work);
-    this.#pending++;
-    this.#tail = result;
-    return result;
-  }
-
-  #afterTail<T>(mode: TransactionMode, work: (tx: StorageTransaction) => Promise<T>): Promise<T> {
-    const run = () => this.#execute(mode, work);
-    return this.#tail.then(run, run);
+    // A transaction that can start starts at once (no queue hop): a read when no write runs or
+    // waits, a write when nothing runs or waits.
+    if (this.#waiting.length === 0 && !this.#writing && (mode === 'read' || this.#readers === 0))
+      return this.#execute(mode, work);
+    return new Promise<T>((resolve, reject) => {
+      this.#waiting.push({ mode, start: () => this.#execute(mode, work).then(resolve, reject) });
+    });
   }
 
   async #execute<T>(mode: TransactionMode, work: (tx: StorageTransaction) => Promise<T>): Promise<T> {
+    if (mode === 'read') this.#readers++;
+    else this.#writing = true;
     const tx = new MemoryTransaction(this.#data, mode);
     try {
       return await work(tx);
@@ -126,7 +162,20 @@ export class MemoryDriver implements StorageDriver {
       tx.rollback();
       throw error;
     } finally {
-      this.#pending--;
+      if (mode === 'read') this.#readers--;
+      else this.#writing = false;
+      this.#startWaiting();
+    }
+  }
+
+  /** Starts the waiting transactions that can start now, in order. */
+  #startWaiting(): void {
+    const waiting = this.#waiting;
+    while (waiting.length > 0 && !this.#writing) {
+      const next = waiting[0]!;
+      if (next.mode === 'write' && this.#readers > 0) return;
+      waiting.shift();
+      next.start();
     }
   }
 }
@@ -162,15 +211,21 @@ class MemoryTransaction implements StorageTransaction {
 
   async createRecord(record: StoredRecord): Promise<void> {
     this.#writable();
-    const { records, byModel } = this.data;
-    const stored = { model: record.model, fields: copy(record.fields) };
-    records.set(record.uid, stored);
-    getOrCreate(byModel, record.model, () => new Set<string>()).add(record.uid);
-    this.data.indexes.add(record.uid, record.model, stored.fields);
+    const { records, byModel, indexes } = this.data;
+    const { uid, model } = record;
+    const stored = { model, fields: copy(record.fields) };
+    records.set(uid, stored);
+    let uids = byModel.get(model);
+    if (uids === undefined) {
+      uids = new Set<string>();
+      byModel.set(model, uids);
+    }
+    uids.add(uid);
+    indexes.add(uid, model, stored.fields);
     this.#undo.push(() => {
-      this.data.indexes.remove(record.uid, record.model, stored.fields);
-      records.delete(record.uid);
-      byModel.get(record.model)?.delete(record.uid);
+      indexes.remove(uid, model, stored.fields);
+      records.delete(uid);
+      byModel.get(model)?.delete(uid);
     });
   }
 
@@ -202,7 +257,12 @@ class MemoryTransaction implements StorageTransaction {
     records.delete(uid);
     byModel.get(record.model)?.delete(uid);
     this.data.indexes.remove(uid, record.model, record.fields);
+    const guid = this.data.guids.get(uid);
+    if (guid !== undefined) this.#unlinkGuid(uid, guid);
+    const series = this.data.series.get(uid);
+    if (series) this.data.series.delete(uid);
     this.#undo.push(() => {
+      if (series) this.data.series.set(uid, series);
       this.data.indexes.add(uid, record.model, record.fields);
       records.set(uid, record);
       byModel.get(record.model)?.add(uid);
@@ -293,6 +353,104 @@ class MemoryTransaction implements StorageTransaction {
   // Query pushdown: the plan over the per-field indexes (indexes.ts).
   async queryNative(plan: QueryPlan): Promise<RecordKey[]> {
     return this.data.indexes.query(plan, this.#source());
+  }
+
+  async readGuids(uids: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const uid of uids) {
+      const guid = this.data.guids.get(uid);
+      if (guid !== undefined) found.set(uid, guid);
+    }
+    return found;
+  }
+
+  async findGuid(guid: string): Promise<string | null> {
+    return this.data.byGuid.get(guid) ?? null;
+  }
+
+  async writeGuid(uid: string, guid: string): Promise<void> {
+    this.#writable();
+    const { guids, byGuid } = this.data;
+    if (!this.data.records.has(uid)) throw new Error(`memory store: no record ${uid} for guid ${guid}`);
+    const taken = byGuid.get(guid);
+    if (taken !== undefined && taken !== uid)
+      throw new Error(`memory store: guid ${guid} already names record ${taken}`);
+    if (guids.has(uid)) throw new Error(`memory store: record ${uid} already has guid ${guids.get(uid)}`);
+    guids.set(uid, guid);
+    byGuid.set(guid, uid);
+    this.#undo.push(() => {
+      guids.delete(uid);
+      byGuid.delete(guid);
+    });
+  }
+
+  async readSeries(uid: string, field: string, window: SeriesWindow): Promise<StoredPoint[]> {
+    const series = this.data.series.get(uid)?.get(field);
+    if (!series) return [];
+    const { timestamps, values } = series;
+    const start = window.from === undefined ? 0 : searchPoints(timestamps, window.from);
+    const end = window.to === undefined ? timestamps.length : searchPoints(timestamps, window.to, true);
+    const points: StoredPoint[] = [];
+    for (let index = start; index < end; index++)
+      points.push({ timestamp: timestamps[index]!, value: copy(values[index]!) });
+    return points;
+  }
+
+  async appendPoints(source: RecordKey, field: string, points: readonly StoredPoint[]): Promise<void> {
+    this.#writable();
+    if (!this.data.records.has(source.uid))
+      throw new Error(`memory store: no record ${source.uid} for series ${field}`);
+    const byField = getOrCreate(this.data.series, source.uid, () => new Map<string, MemorySeries>());
+    const series = getOrCreate(byField, field, (): MemorySeries => ({ timestamps: [], values: [] }));
+    const { timestamps, values } = series;
+    for (const point of points) {
+      const value = copy(point.value);
+      const last = timestamps.length - 1;
+      // Points usually arrive in time order: an append at the end is a push, undone by a pop.
+      if (last < 0 || timestamps[last]! < point.timestamp) {
+        timestamps.push(point.timestamp);
+        values.push(value);
+        this.#undo.push(() => {
+          timestamps.pop();
+          values.pop();
+        });
+        continue;
+      }
+      const index = searchPoints(timestamps, point.timestamp);
+      if (timestamps[index] === point.timestamp) {
+        const previous = values[index]!;
+        values[index] = value;
+        this.#undo.push(() => {
+          values[index] = previous;
+        });
+      } else {
+        timestamps.splice(index, 0, point.timestamp);
+        values.splice(index, 0, value);
+        this.#undo.push(() => {
+          timestamps.splice(index, 1);
+          values.splice(index, 1);
+        });
+      }
+    }
+  }
+
+  async clearSeries(uid: string, field: string): Promise<void> {
+    this.#writable();
+    const byField = this.data.series.get(uid);
+    const series = byField?.get(field);
+    if (!byField || !series) return;
+    byField.delete(field);
+    this.#undo.push(() => byField.set(field, series));
+  }
+
+  #unlinkGuid(uid: string, guid: string): void {
+    const { guids, byGuid } = this.data;
+    guids.delete(uid);
+    byGuid.delete(guid);
+    this.#undo.push(() => {
+      guids.set(uid, guid);
+      byGuid.set(guid, uid);
+    });
   }
 
   async countNative(plan: CountPlan): Promise<number> {

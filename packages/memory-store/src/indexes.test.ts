@@ -6,8 +6,12 @@ import { MemoryIndexes, type MemorySource } from './indexes.js';
 
 const IndexedRow = stateModel('MemoryIndexedRow', { name: z.string(), rank: z.number(), group: z.number() });
 
-/** Records in plain maps, and a source that counts how many records the index reads. */
-function setup(count: number) {
+/**
+ * Records in plain maps, and a source that counts how many records the index reads. The
+ * indexes of the three fields are built by a first query each (which reads every record once)
+ * before the count starts, so that the tests see the indexes kept by the writes after.
+ */
+async function setup(count: number) {
   const indexes = new MemoryIndexes();
   const records = new Map<string, Record<string, JsonValue>>();
   for (let index = 0; index < count; index++) {
@@ -25,6 +29,10 @@ function setup(count: number) {
     uidsOf: () => records.keys(),
     sourcesOf: (): RecordKey[] => [],
   };
+  for (const where of [{ name: '' }, { rank: -1 }, { group: -1 }])
+    indexes.count(await planOf({ where }), source);
+  expect(reads).toBe(3 * count);
+  reads = 0;
   return { indexes, records, source, reads: () => reads };
 }
 
@@ -41,7 +49,7 @@ async function planOf(options: { where?: unknown; orderBy?: unknown; limit?: num
 
 describe('memory store indexes', () => {
   it('an equality reads only the records with the value, not every record', async () => {
-    const { indexes, source, reads } = setup(10_000);
+    const { indexes, source, reads } = await setup(10_000);
     const found = indexes.query(await planOf({ where: { group: 7 } }), source);
     expect(found).toHaveLength(100);
     expect(reads()).toBe(100);
@@ -51,7 +59,7 @@ describe('memory store indexes', () => {
   });
 
   it('a range on the sort key with a limit reads about as many records as it returns', async () => {
-    const { indexes, records, source, reads } = setup(10_000);
+    const { indexes, records, source, reads } = await setup(10_000);
     const plan = await planOf({ where: { rank: { $gte: 100 } }, orderBy: [{ field: 'rank' }], limit: 50 });
     const found = indexes.query(plan, source);
     const expected = [...records]
@@ -72,7 +80,7 @@ describe('memory store indexes', () => {
   });
 
   it('keeps its sorted lists right through many inserts, moves and removals', async () => {
-    const { indexes, records, source } = setup(3000);
+    const { indexes, records, source } = await setup(3000);
     for (let index = 0; index < 3000; index += 3) {
       const uid = `u${index.toString().padStart(6, '0')}`;
       const before = records.get(uid)!;
@@ -97,5 +105,77 @@ describe('memory store indexes', () => {
       if (direction === 'desc') expected.reverse();
       expect(indexes.query(plan, source).map((key) => key.uid)).toEqual(expected);
     }
+  });
+});
+
+describe('memory store index trees', () => {
+  it('answer as a sorted array through random inserts, moves and removals, down to an empty tree', async () => {
+    const { indexes, records, source } = await setup(0);
+    let seed = 7;
+    const random = (below: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % below;
+    };
+    const uidOf = (index: number) => `u${index.toString().padStart(6, '0')}`;
+    const check = async () => {
+      const low = random(1000);
+      const high = low + random(400);
+      for (const direction of ['asc', 'desc'] as const) {
+        const plan = await planOf({
+          where: { rank: { $gte: low, $lt: high } },
+          orderBy: [{ field: 'rank', direction }],
+        });
+        const expected = [...records]
+          .filter(([, fields]) => (fields.rank as number) >= low && (fields.rank as number) < high)
+          .sort(([a, x], [b, y]) => (x.rank as number) - (y.rank as number) || (a < b ? -1 : 1))
+          .map(([uid]) => uid);
+        if (direction === 'desc') expected.reverse();
+        expect(indexes.query(plan, source).map((key) => key.uid)).toEqual(expected);
+      }
+      // Pages in uid order (no sort key): from each page's last uid to the next.
+      const uids: string[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const plan = await planOf({ limit: 700 });
+        const page = indexes.query(
+          { ...plan, after: after === null ? null : { values: [], uid: after } },
+          source,
+        );
+        uids.push(...page.map((key) => key.uid));
+        if (page.length < 700) break;
+        after = page[page.length - 1]!.uid;
+      }
+      expect(uids).toEqual([...records.keys()].sort());
+    };
+    for (let step = 0; step < 20_000; step++) {
+      const uid = uidOf(random(8000));
+      const before = records.get(uid);
+      const fields = { name: `row ${step}`, rank: random(1000), group: step % 100 };
+      if (!before) {
+        records.set(uid, fields);
+        indexes.add(uid, 'MemoryIndexedRow', fields);
+      } else if (random(3) === 0) {
+        records.set(uid, fields);
+        indexes.replace(uid, 'MemoryIndexedRow', before, fields);
+      } else {
+        records.delete(uid);
+        indexes.remove(uid, 'MemoryIndexedRow', before);
+      }
+      if (step % 2500 === 0) await check();
+    }
+    await check();
+    // Emptied record by record (removals join leaves and drop empty ones), then filled again.
+    for (const [uid, fields] of [...records]) {
+      records.delete(uid);
+      indexes.remove(uid, 'MemoryIndexedRow', fields);
+      if (records.size % 1500 === 0) await check();
+    }
+    await check();
+    for (let index = 0; index < 5000; index++) {
+      const fields = { name: `row ${index}`, rank: random(1000), group: index % 100 };
+      records.set(uidOf(index), fields);
+      indexes.add(uidOf(index), 'MemoryIndexedRow', fields);
+    }
+    await check();
   });
 });

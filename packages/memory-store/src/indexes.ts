@@ -10,8 +10,9 @@ import {
 } from '@constelite/store';
 
 // Query pushdown for the memory store (docs/queries.md, "Pushing queries down to the driver"):
-// per-field indexes of every model, kept by the driver's writes (and undone with them), so
-// that an equality or range query looks up its records instead of reading every record. The
+// per-field indexes of every model, built by the first query that needs one and then kept by
+// the driver's writes (and undone with them), so that an equality or range query looks up its
+// records instead of reading every record, and a page in uid order starts at its position. The
 // index only narrows the candidates: each is then checked against the whole condition with the
 // store's own `matches`, so the answers are those of `Store`'s evaluation.
 
@@ -25,132 +26,319 @@ export interface MemorySource {
   sourcesOf(target: string, field: string): Iterable<RecordKey>;
 }
 
-interface Entry<V> {
-  readonly value: V;
-  readonly uid: string;
+/** The most entries a leaf of a `SortedTree` holds, and the most children of an inner node. */
+const LEAF_MAX = 64;
+const INNER_MAX = 64;
+
+interface Leaf<V> {
+  readonly leaf: true;
+  values: V[];
+  uids: string[];
+  prev: Leaf<V> | null;
+  next: Leaf<V> | null;
 }
 
-const CHUNK = 512;
+interface Inner<V> {
+  readonly leaf: false;
+  children: TreeNode<V>[];
+  /**
+   * A lower bound of each child's entries (that of child 0 is not used): every entry of child
+   * `i` is at or after bound `i` and before bound `i + 1`. A bound is the first entry of its
+   * child when the child is made, and stays a valid bound when that entry is removed.
+   */
+  values: V[];
+  uids: string[];
+}
+
+type TreeNode<V> = Leaf<V> | Inner<V>;
+
+/** Whether an entry (value, uid) is at or past a position; false then true along the order. */
+type Seek<V> = (value: V, uid: string) => boolean;
 
 /**
- * A list of (value, uid) kept sorted, in chunks of at most 2 × CHUNK entries, so that an
- * insert or a removal moves a chunk, not the whole list.
+ * The (value, uid) entries of one field kept in order: a B+ tree whose leaves are linked in
+ * order, so that an insert or a removal costs O(log n) and a range is a seek and a walk.
+ * Values and uids are kept in parallel arrays (no object per entry).
  */
-class SortedList<V extends string | number> {
-  readonly #chunks: Entry<V>[][] = [];
+class SortedTree<V extends string | number> {
+  #root: TreeNode<V> = SortedTree.#leaf<V>([], []);
 
   constructor(private readonly compareValues: (a: V, b: V) => number) {}
 
-  #compare(a: Entry<V>, b: Entry<V>): number {
-    return this.compareValues(a.value, b.value) || compareStrings(a.uid, b.uid);
+  static #leaf<V>(values: V[], uids: string[]): Leaf<V> {
+    return { leaf: true, values, uids, prev: null, next: null };
   }
 
-  /** The index of the first chunk whose last entry is not before `entry`. */
-  #chunkOf(entry: Entry<V>): number {
-    let low = 0;
-    let high = this.#chunks.length - 1;
+  #compare(value: V, uid: string, otherValue: V, otherUid: string): number {
+    return this.compareValues(value, otherValue) || compareStrings(uid, otherUid);
+  }
+
+  /** The index of the child of `node` whose range holds the entry (value, uid). */
+  #route(node: Inner<V>, value: V, uid: string): number {
+    // The last child whose bound is not after the entry (child 0 when there is none).
+    let low = 1;
+    let high = node.children.length;
     while (low < high) {
       const middle = (low + high) >> 1;
-      const chunk = this.#chunks[middle]!;
-      if (this.#compare(chunk[chunk.length - 1]!, entry) < 0) low = middle + 1;
+      if (this.#compare(node.values[middle]!, node.uids[middle]!, value, uid) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    return low - 1;
+  }
+
+  /** The position of the first entry of `leaf` not before (value, uid). */
+  #position(leaf: Leaf<V>, value: V, uid: string): number {
+    let low = 0;
+    let high = leaf.values.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.#compare(leaf.values[middle]!, leaf.uids[middle]!, value, uid) < 0) low = middle + 1;
       else high = middle;
     }
     return low;
   }
 
-  #position(chunk: Entry<V>[], entry: Entry<V>): number {
-    let low = 0;
-    let high = chunk.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (this.#compare(chunk[middle]!, entry) < 0) low = middle + 1;
-      else high = middle;
+  /** Fills an empty tree from entries already in order (the first build of an index). */
+  load(values: V[], uids: string[]): void {
+    if (values.length === 0) return;
+    let level: TreeNode<V>[] = [];
+    const firstValues: V[] = [];
+    const firstUids: string[] = [];
+    // Leaves three-quarters full, so that the first inserts do not split them all.
+    const per = (LEAF_MAX * 3) >> 2;
+    let previous: Leaf<V> | null = null;
+    for (let start = 0; start < values.length; start += per) {
+      const leaf = SortedTree.#leaf(values.slice(start, start + per), uids.slice(start, start + per));
+      leaf.prev = previous;
+      if (previous) previous.next = leaf;
+      previous = leaf;
+      level.push(leaf);
+      firstValues.push(values[start]!);
+      firstUids.push(uids[start]!);
     }
-    return low;
+    let levelValues = firstValues;
+    let levelUids = firstUids;
+    const fan = (INNER_MAX * 3) >> 2;
+    while (level.length > 1) {
+      const up: TreeNode<V>[] = [];
+      const upValues: V[] = [];
+      const upUids: string[] = [];
+      for (let start = 0; start < level.length; start += fan) {
+        up.push({
+          leaf: false,
+          children: level.slice(start, start + fan),
+          values: levelValues.slice(start, start + fan),
+          uids: levelUids.slice(start, start + fan),
+        });
+        upValues.push(levelValues[start]!);
+        upUids.push(levelUids[start]!);
+      }
+      level = up;
+      levelValues = upValues;
+      levelUids = upUids;
+    }
+    this.#root = level[0]!;
   }
 
   add(value: V, uid: string): void {
-    const entry = { value, uid };
-    if (this.#chunks.length === 0) {
-      this.#chunks.push([entry]);
-      return;
+    const path: Inner<V>[] = [];
+    const slots: number[] = [];
+    let node = this.#root;
+    while (!node.leaf) {
+      const slot = this.#route(node, value, uid);
+      path.push(node);
+      slots.push(slot);
+      node = node.children[slot]!;
     }
-    const index = this.#chunkOf(entry);
-    const chunk = this.#chunks[index]!;
-    chunk.splice(this.#position(chunk, entry), 0, entry);
-    if (chunk.length > 2 * CHUNK) this.#chunks.splice(index, 1, chunk.slice(0, CHUNK), chunk.slice(CHUNK));
+    const position = this.#position(node, value, uid);
+    if (
+      position < node.values.length &&
+      this.#compare(node.values[position]!, node.uids[position]!, value, uid) === 0
+    )
+      return;
+    node.values.splice(position, 0, value);
+    node.uids.splice(position, 0, uid);
+    if (node.values.length <= LEAF_MAX) return;
+    // Split the leaf, then every inner node that overflows, up to a new root.
+    const half = node.values.length >> 1;
+    const right = SortedTree.#leaf(node.values.splice(half), node.uids.splice(half));
+    right.next = node.next;
+    right.prev = node;
+    if (node.next) node.next.prev = right;
+    node.next = right;
+    let split: { node: TreeNode<V>; value: V; uid: string } | null = {
+      node: right,
+      value: right.values[0]!,
+      uid: right.uids[0]!,
+    };
+    let left: TreeNode<V> = node;
+    for (let depth = path.length - 1; depth >= 0 && split; depth--) {
+      const parent = path[depth]!;
+      const slot = slots[depth]! + 1;
+      parent.children.splice(slot, 0, split.node);
+      parent.values.splice(slot, 0, split.value);
+      parent.uids.splice(slot, 0, split.uid);
+      left = parent;
+      if (parent.children.length <= INNER_MAX) {
+        split = null;
+        break;
+      }
+      const middle = parent.children.length >> 1;
+      const sibling: Inner<V> = {
+        leaf: false,
+        children: parent.children.splice(middle),
+        values: parent.values.splice(middle),
+        uids: parent.uids.splice(middle),
+      };
+      split = { node: sibling, value: sibling.values[0]!, uid: sibling.uids[0]! };
+    }
+    if (split) {
+      const first = this.#first(left);
+      this.#root = {
+        leaf: false,
+        children: [left, split.node],
+        values: [first.value, split.value],
+        uids: [first.uid, split.uid],
+      };
+    }
+  }
+
+  /** The first bound of a node (the bound of its first entry at the time it was made). */
+  #first(node: TreeNode<V>): { value: V; uid: string } {
+    return { value: node.values[0]!, uid: node.uids[0]! };
   }
 
   remove(value: V, uid: string): void {
-    if (this.#chunks.length === 0) return;
-    const entry = { value, uid };
-    const index = this.#chunkOf(entry);
-    const chunk = this.#chunks[index]!;
-    const position = this.#position(chunk, entry);
-    if (position < chunk.length && this.#compare(chunk[position]!, entry) === 0) chunk.splice(position, 1);
-    if (chunk.length === 0) this.#chunks.splice(index, 1);
+    const path: Inner<V>[] = [];
+    const slots: number[] = [];
+    let node = this.#root;
+    while (!node.leaf) {
+      const slot = this.#route(node, value, uid);
+      path.push(node);
+      slots.push(slot);
+      node = node.children[slot]!;
+    }
+    const position = this.#position(node, value, uid);
+    if (
+      position >= node.values.length ||
+      this.#compare(node.values[position]!, node.uids[position]!, value, uid) !== 0
+    )
+      return;
+    node.values.splice(position, 1);
+    node.uids.splice(position, 1);
+    if (path.length === 0) return;
+    const parent = path[path.length - 1]!;
+    const slot = slots[slots.length - 1]!;
+    // A leaf that falls to a quarter joins its right sibling of the same parent when both fit
+    // in one leaf; an empty leaf goes.
+    const sibling = parent.children[slot + 1] as Leaf<V> | undefined;
+    if (node.values.length > 0) {
+      if (
+        !sibling ||
+        node.values.length > LEAF_MAX >> 2 ||
+        node.values.length + sibling.values.length > LEAF_MAX
+      )
+        return;
+      node.values.push(...sibling.values);
+      node.uids.push(...sibling.uids);
+      this.#unlink(sibling);
+      this.#drop(path, slots, path.length - 1, slot + 1);
+      return;
+    }
+    this.#unlink(node);
+    this.#drop(path, slots, path.length - 1, slot);
+  }
+
+  #unlink(leaf: Leaf<V>): void {
+    if (leaf.prev) leaf.prev.next = leaf.next;
+    if (leaf.next) leaf.next.prev = leaf.prev;
+  }
+
+  /** Removes child `slot` of `path[depth]`, and the inner nodes left empty above it. */
+  #drop(path: Inner<V>[], slots: number[], depth: number, slot: number): void {
+    for (; depth >= 0; depth--) {
+      const parent = path[depth]!;
+      parent.children.splice(slot, 1);
+      parent.values.splice(slot, 1);
+      parent.uids.splice(slot, 1);
+      if (parent.children.length > 0) break;
+      slot = slots[depth - 1]!;
+    }
+    if (depth < 0) {
+      this.#root = SortedTree.#leaf<V>([], []);
+      return;
+    }
+    // A root with one child hands over to it.
+    while (!this.#root.leaf && this.#root.children.length === 1) this.#root = this.#root.children[0]!;
+  }
+
+  /** The leaf and position of the first entry for which `past` is true (monotonic in the order). */
+  #seek(past: Seek<V>): { leaf: Leaf<V>; position: number } {
+    let node = this.#root;
+    while (!node.leaf) {
+      // The last child whose bound is not past: the children after it hold only entries past.
+      let low = 1;
+      let high = node.children.length;
+      while (low < high) {
+        const middle = (low + high) >> 1;
+        if (!past(node.values[middle]!, node.uids[middle]!)) low = middle + 1;
+        else high = middle;
+      }
+      node = node.children[low - 1]!;
+    }
+    let low = 0;
+    let high = node.values.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (!past(node.values[middle]!, node.uids[middle]!)) low = middle + 1;
+      else high = middle;
+    }
+    return { leaf: node, position: low };
   }
 
   /**
-   * The entries from `from` (inclusive unless `after`) to `to` (inclusive unless `before`), in
-   * ascending order, or descending when `descending`.
+   * The uids of the entries from `low` (inclusive unless open) to `high` (inclusive unless
+   * open), in ascending order, or descending when `descending`. A bound with a uid is a keyset
+   * position: the entries of its value are in range only strictly beyond that uid.
    */
   *range(bounds: {
     low?: { value: V; open: boolean; uid?: string };
     high?: { value: V; open: boolean; uid?: string };
     descending: boolean;
-  }): Generator<Entry<V>> {
-    const inLow = (entry: Entry<V>) => {
-      const low = bounds.low;
+  }): Generator<string> {
+    const compareValues = this.compareValues;
+    const { low, high } = bounds;
+    /** Whether an entry is at or past the low bound. */
+    const inLow = (value: V, uid: string): boolean => {
       if (!low) return true;
-      const order = this.compareValues(entry.value, low.value);
+      const order = compareValues(value, low.value);
       if (order !== 0) return order > 0;
-      if (low.uid !== undefined) return compareStrings(entry.uid, low.uid) > 0;
+      if (low.uid !== undefined) return compareStrings(uid, low.uid) > 0;
       return !low.open;
     };
-    const inHigh = (entry: Entry<V>) => {
-      const high = bounds.high;
-      if (!high) return true;
-      const order = this.compareValues(entry.value, high.value);
-      if (order !== 0) return order < 0;
-      if (high.uid !== undefined) return compareStrings(entry.uid, high.uid) < 0;
-      return !high.open;
+    /** Whether an entry is past the high bound. */
+    const pastHigh = (value: V, uid: string): boolean => {
+      if (!high) return false;
+      const order = compareValues(value, high.value);
+      if (order !== 0) return order > 0;
+      if (high.uid !== undefined) return compareStrings(uid, high.uid) >= 0;
+      return high.open;
     };
-    const chunks = this.#chunks;
-    if (chunks.length === 0) return;
     if (!bounds.descending) {
-      let chunkIndex = 0;
-      let position = 0;
-      if (bounds.low) {
-        const probe = { value: bounds.low.value, uid: '' };
-        chunkIndex = this.#chunkOf(probe);
-        position = this.#position(chunks[chunkIndex]!, probe);
-      }
-      for (; chunkIndex < chunks.length; chunkIndex++, position = 0) {
-        const chunk = chunks[chunkIndex]!;
-        for (; position < chunk.length; position++) {
-          const entry = chunk[position]!;
-          if (!inLow(entry)) continue;
-          if (!inHigh(entry)) return;
-          yield entry;
+      let { leaf, position } = this.#seek(inLow);
+      for (let at: Leaf<V> | null = leaf; at; at = at.next, position = 0) {
+        for (; position < at.values.length; position++) {
+          if (pastHigh(at.values[position]!, at.uids[position]!)) return;
+          yield at.uids[position]!;
         }
       }
     } else {
-      let chunkIndex = chunks.length - 1;
-      let position = chunks[chunkIndex]!.length - 1;
-      if (bounds.high) {
-        // Start after the last entry of the high value (uids sort after '').
-        const probe = { value: bounds.high.value, uid: '\u{10FFFF}' };
-        chunkIndex = Math.min(this.#chunkOf(probe), chunks.length - 1);
-        position = Math.min(this.#position(chunks[chunkIndex]!, probe), chunks[chunkIndex]!.length - 1);
-      }
-      for (; chunkIndex >= 0; chunkIndex--, position = chunkIndex >= 0 ? chunks[chunkIndex]!.length - 1 : 0) {
-        const chunk = chunks[chunkIndex]!;
+      const { leaf, position: end } = this.#seek(pastHigh);
+      let position = end - 1;
+      for (let at: Leaf<V> | null = leaf; at; at = at.prev, position = at ? at.values.length - 1 : 0) {
         for (; position >= 0; position--) {
-          const entry = chunk[position]!;
-          if (!inHigh(entry)) continue;
-          if (!inLow(entry)) return;
-          yield entry;
+          if (!inLow(at.values[position]!, at.uids[position]!)) return;
+          yield at.uids[position]!;
         }
       }
     }
@@ -159,22 +347,53 @@ class SortedList<V extends string | number> {
 
 /** The indexes of one field of one model. */
 class FieldIndex {
-  /** Deep-equality key (`typeof` + canonical JSON) → uids. */
-  readonly equal = new Map<string, Set<string>>();
-  readonly numbers = new SortedList<number>((a, b) => a - b);
-  readonly strings = new SortedList<string>(compareStrings);
+  /** Deep-equality key (`typeof` + canonical JSON) → the uid holding it, or the uids when several do. */
+  readonly equal = new Map<string, string | Set<string>>();
+  readonly numbers = new SortedTree<number>(compareNumbers);
+  readonly strings = new SortedTree<string>(compareStrings);
   /** The uids that hold a value. */
   readonly present = new Set<string>();
 
+  /** The index of `field` over the records `uids` (read from `source`). */
+  static build(field: string, uids: Iterable<string>, source: MemorySource): FieldIndex {
+    const index = new FieldIndex();
+    const numbers: [number, string][] = [];
+    const strings: [string, string][] = [];
+    for (const uid of uids) {
+      const fields = source.fields(uid);
+      if (!fields || !Object.hasOwn(fields, field)) continue;
+      const value = fields[field]!;
+      if (value === null) continue;
+      index.#addEqual(uid, value);
+      if (typeof value === 'number') numbers.push([value, uid]);
+      else if (typeof value === 'string') strings.push([value, uid]);
+    }
+    numbers.sort((a, b) => a[0] - b[0] || compareStrings(a[1], b[1]));
+    strings.sort((a, b) => compareStrings(a[0], b[0]) || compareStrings(a[1], b[1]));
+    index.numbers.load(
+      numbers.map((entry) => entry[0]),
+      numbers.map((entry) => entry[1]),
+    );
+    index.strings.load(
+      strings.map((entry) => entry[0]),
+      strings.map((entry) => entry[1]),
+    );
+    return index;
+  }
+
+  #addEqual(uid: string, value: JsonValue): void {
+    const key = equalKey(value);
+    const held = this.equal.get(key);
+    if (held === undefined) this.equal.set(key, uid);
+    else if (typeof held === 'string') {
+      if (held !== uid) this.equal.set(key, new Set([held, uid]));
+    } else held.add(uid);
+    this.present.add(uid);
+  }
+
   add(uid: string, value: JsonValue): void {
     if (value === null) return;
-    let set = this.equal.get(equalKey(value));
-    if (!set) {
-      set = new Set();
-      this.equal.set(equalKey(value), set);
-    }
-    set.add(uid);
-    this.present.add(uid);
+    this.#addEqual(uid, value);
     if (typeof value === 'number') this.numbers.add(value, uid);
     else if (typeof value === 'string') this.strings.add(value, uid);
   }
@@ -182,13 +401,26 @@ class FieldIndex {
   remove(uid: string, value: JsonValue): void {
     if (value === null) return;
     const key = equalKey(value);
-    const set = this.equal.get(key);
-    set?.delete(uid);
-    if (set?.size === 0) this.equal.delete(key);
+    const held = this.equal.get(key);
+    if (held === uid) this.equal.delete(key);
+    else if (typeof held === 'object') {
+      held.delete(uid);
+      if (held.size === 1) this.equal.set(key, held.values().next().value!);
+    }
     this.present.delete(uid);
     if (typeof value === 'number') this.numbers.remove(value, uid);
     else if (typeof value === 'string') this.strings.remove(value, uid);
   }
+
+  /** The uids holding a value deep-equal to `value`. */
+  holding(value: JsonValue): Iterable<string> {
+    const held = this.equal.get(equalKey(value));
+    return held === undefined ? [] : typeof held === 'string' ? [held] : held;
+  }
+}
+
+function compareNumbers(a: number, b: number): number {
+  return a - b;
 }
 
 /** The key of a value in the equality index: its JSON type and its canonical text. */
@@ -196,21 +428,28 @@ function equalKey(value: JsonValue): string {
   return typeof value === 'string' ? `s${value}` : `j${canonicalJson(value)}`;
 }
 
-/** The per-field indexes of every model of one memory driver. */
+/**
+ * The per-field indexes of every model of one memory driver. An index of a field of a model
+ * is built on the first query that needs it (one pass over the model's records), and kept by
+ * every write from then on, so that records that are never queried by a field cost nothing
+ * to write or to hold.
+ */
 export class MemoryIndexes {
-  /** model → field → index. */
+  /** model → field → index, for the indexes built so far. */
   readonly #models = new Map<string, Map<string, FieldIndex>>();
+  /** model → its records' uids in order (every value 0), once a query has needed them. */
+  readonly #uids = new Map<string, SortedTree<number>>();
 
-  #field(model: string, field: string, create: boolean): FieldIndex | undefined {
+  /** The index of `field` of `model`, built from `source` when it is the first query to need it. */
+  #field(model: string, field: string, source: MemorySource): FieldIndex {
     let fields = this.#models.get(model);
     if (!fields) {
-      if (!create) return undefined;
       fields = new Map();
       this.#models.set(model, fields);
     }
     let index = fields.get(field);
-    if (!index && create) {
-      index = new FieldIndex();
+    if (!index) {
+      index = FieldIndex.build(field, source.uidsOf(model), source);
       fields.set(field, index);
     }
     return index;
@@ -218,12 +457,18 @@ export class MemoryIndexes {
 
   /** Indexes the values of `fields` of record `uid`. */
   add(uid: string, model: string, fields: Readonly<Record<string, JsonValue>>): void {
-    for (const field of Object.keys(fields)) this.#field(model, field, true)!.add(uid, fields[field]!);
+    this.#uids.get(model)?.add(0, uid);
+    const built = this.#models.get(model);
+    if (!built) return;
+    for (const [field, index] of built) if (Object.hasOwn(fields, field)) index.add(uid, fields[field]!);
   }
 
   /** Drops the values of `fields` of record `uid`. */
   remove(uid: string, model: string, fields: Readonly<Record<string, JsonValue>>): void {
-    for (const field of Object.keys(fields)) this.#field(model, field, false)?.remove(uid, fields[field]!);
+    this.#uids.get(model)?.remove(0, uid);
+    const built = this.#models.get(model);
+    if (!built) return;
+    for (const [field, index] of built) if (Object.hasOwn(fields, field)) index.remove(uid, fields[field]!);
   }
 
   /** Moves record `uid` from the values `before` to `after` (only the fields that differ). */
@@ -233,11 +478,12 @@ export class MemoryIndexes {
     before: Readonly<Record<string, JsonValue>>,
     after: Readonly<Record<string, JsonValue>>,
   ): void {
-    for (const field of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const built = this.#models.get(model);
+    if (!built) return;
+    for (const [field, index] of built) {
       const old = Object.hasOwn(before, field) ? before[field]! : null;
       const next = Object.hasOwn(after, field) ? after[field]! : null;
       if (old === next) continue;
-      const index = this.#field(model, field, true)!;
       if (old !== null) index.remove(uid, old);
       if (next !== null) index.add(uid, next);
     }
@@ -247,7 +493,29 @@ export class MemoryIndexes {
   query(plan: QueryPlan, source: MemorySource): RecordKey[] {
     const compare = comparator(plan);
     const hasLink = this.#hasLink(source);
-    const ordered = this.#orderedScan(plan);
+    if (plan.orderBy.length === 0 && plan.limit !== null && !this.#narrowed(plan)) {
+      // Every record is a candidate and the order is the uids': each model's records in uid
+      // order from the position on, until the limit (a page of `iterate` does not sort the model).
+      const descending = plan.uidDirection === 'desc';
+      const position = plan.after ? { value: 0, open: true, uid: plan.after.uid } : undefined;
+      const out: RecordKey[] = [];
+      for (const model of plan.models) {
+        let taken = 0;
+        const uids = this.#uidTree(model, source).range(
+          descending ? { high: position, descending } : { low: position, descending },
+        );
+        for (const uid of uids) {
+          const fields = source.fields(uid);
+          if (!fields || !matches(plan.where, uid, fields, hasLink)) continue;
+          out.push({ uid, model });
+          if (++taken >= plan.limit) break;
+        }
+      }
+      if (plan.models.length > 1)
+        out.sort((a, b) => (descending ? compareStrings(b.uid, a.uid) : compareStrings(a.uid, b.uid)));
+      return out.length > plan.limit ? out.slice(0, plan.limit) : out;
+    }
+    const ordered = this.#orderedScan(plan, source);
     const out: (SortEntry & { model: string })[] = [];
     if (ordered) {
       // The index gives the records in the plan's order: stop at the limit.
@@ -272,10 +540,40 @@ export class MemoryIndexes {
     return kept.map(({ uid, model }) => ({ uid, model }));
   }
 
+  /** Whether an index lookup of a top-level condition narrows the plan's candidates. */
+  #narrowed(plan: CountPlan): boolean {
+    const top = topLevel(plan.where);
+    return top.some((condition) => condition.op === 'has') || indexedLeaf(top) !== undefined;
+  }
+
+  /** The uids of a model's records in order, built on the first query that needs them. */
+  #uidTree(model: string, source: MemorySource): SortedTree<number> {
+    let tree = this.#uids.get(model);
+    if (!tree) {
+      tree = new SortedTree<number>(compareNumbers);
+      const uids = [...source.uidsOf(model)].sort(compareStrings);
+      tree.load(
+        uids.map(() => 0),
+        uids,
+      );
+      this.#uids.set(model, tree);
+    }
+    return tree;
+  }
+
   /** The number of records a plan selects. */
   count(plan: CountPlan, source: MemorySource): number {
     const hasLink = this.#hasLink(source);
     let count = 0;
+    if (plan.where === null) {
+      // Every record of the models: their number, without reading them.
+      for (const model of plan.models) {
+        const uids = source.uidsOf(model) as Iterable<string> & { size?: number };
+        if (typeof uids.size === 'number') count += uids.size;
+        else for (const _ of uids) count++;
+      }
+      return count;
+    }
     for (const [, uids] of this.#candidates(plan, source)) {
       for (const uid of uids) {
         const fields = source.fields(uid);
@@ -302,7 +600,7 @@ export class MemoryIndexes {
    * The uids of a single model's records in the plan's order, from the sorted index of the
    * only sort key, when a top-level condition on that key rules out records without it.
    */
-  #orderedScan(plan: QueryPlan): Iterable<string> | null {
+  #orderedScan(plan: QueryPlan, source: MemorySource): Iterable<string> | null {
     const key = plan.orderBy[0];
     if (!key || plan.orderBy.length !== 1 || plan.models.length !== 1) return null;
     if (key.kind !== 'number' && key.kind !== 'string') return null;
@@ -315,8 +613,7 @@ export class MemoryIndexes {
         ['eq', 'gt', 'gte', 'lt', 'lte', 'startsWith'].includes(condition.op),
     );
     if (!leaf) return null;
-    const index = this.#field(plan.models[0]!, key.field, false);
-    if (!index) return [];
+    const index = this.#field(plan.models[0]!, key.field, source);
     const bounds = rangeOf(leaf) as { low?: Bound<string | number>; high?: Bound<string | number> };
     const after = plan.after;
     if (after) {
@@ -330,8 +627,8 @@ export class MemoryIndexes {
         else bounds.high = tighter(bounds.high, position, 'high', key.kind);
       }
     }
-    const list = (key.kind === 'number' ? index.numbers : index.strings) as SortedList<string | number>;
-    return mapUids(list.range({ ...bounds, descending: key.direction === 'desc' }));
+    const list = (key.kind === 'number' ? index.numbers : index.strings) as SortedTree<string | number>;
+    return list.range({ ...bounds, descending: key.direction === 'desc' });
   }
 
   /** Candidate uids per model: from an index lookup of a top-level condition, else every record. */
@@ -343,36 +640,23 @@ export class MemoryIndexes {
       for (const key of source.sourcesOf(has.target, has.field)) byModel.get(key.model)?.push(key.uid);
       return [...byModel];
     }
-    const leaf =
-      top.find((condition) => condition.op === 'eq') ??
-      top.find((condition) => condition.op === 'in') ??
-      top.find((condition) => condition.op === 'exists' && condition.exists) ??
-      top.find(
-        (condition) =>
-          ['gt', 'gte', 'lt', 'lte', 'startsWith'].includes(condition.op) &&
-          'value' in condition &&
-          (typeof condition.value === 'number' || typeof condition.value === 'string'),
-      );
+    const leaf = indexedLeaf(top);
     return plan.models.map((model): [string, Iterable<string>] => {
       if (!leaf || !('field' in leaf)) return [model, source.uidsOf(model)];
-      const index = this.#field(model, leaf.field, false);
-      if (!index) return [model, []];
+      const index = this.#field(model, leaf.field, source);
       switch (leaf.op) {
         case 'eq':
-          return [model, index.equal.get(equalKey(leaf.value)) ?? []];
+          return [model, index.holding(leaf.value)];
         case 'in':
-          return [
-            model,
-            new Set(leaf.values.flatMap((value) => [...(index.equal.get(equalKey(value)) ?? [])])),
-          ];
+          return [model, new Set(leaf.values.flatMap((value) => [...index.holding(value)]))];
         case 'exists':
           return [model, index.present];
         default: {
           const bounds = rangeOf(leaf);
           const list = (
             typeof (leaf as { value: unknown }).value === 'number' ? index.numbers : index.strings
-          ) as SortedList<string | number>;
-          return [model, mapUids(list.range({ ...bounds, descending: false }))];
+          ) as SortedTree<string | number>;
+          return [model, list.range({ ...bounds, descending: false })];
         }
       }
     });
@@ -428,8 +712,19 @@ function tighter(
   return (side === 'low' ? order > 0 : order < 0) ? position : bound;
 }
 
-function* mapUids(entries: Iterable<Entry<string | number>>): Generator<string> {
-  for (const entry of entries) yield entry.uid;
+/** The top-level condition whose index lookup gives the candidates, if one has an index. */
+function indexedLeaf(top: readonly Condition[]): Condition | undefined {
+  return (
+    top.find((condition) => condition.op === 'eq') ??
+    top.find((condition) => condition.op === 'in') ??
+    top.find((condition) => condition.op === 'exists' && condition.exists) ??
+    top.find(
+      (condition) =>
+        ['gt', 'gte', 'lt', 'lte', 'startsWith'].includes(condition.op) &&
+        'value' in condition &&
+        (typeof condition.value === 'number' || typeof condition.value === 'string'),
+    )
+  );
 }
 
 function topLevel(where: Condition | null): readonly Condition[] {

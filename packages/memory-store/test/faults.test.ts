@@ -150,8 +150,13 @@ describe('MemoryDriver', () => {
     expect(uids(stateOf(await store.get(gang)).members)).toEqual(uids(cats));
   });
 
-  it('declares itself non-persistent and single-process', () => {
-    expect(new MemoryDriver().capabilities).toEqual({ persistent: false, multiProcess: false });
+  it('declares itself non-persistent and single-process, keeping guids with its records', () => {
+    expect(new MemoryDriver().capabilities).toEqual({
+      persistent: false,
+      multiProcess: false,
+      guids: true,
+      series: true,
+    });
   });
 
   it('a write primitive in a read transaction is refused', async () => {
