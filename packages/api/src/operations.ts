@@ -27,11 +27,16 @@ type Operation<N extends EndpointName> = (
  */
 export const operations: { [N in EndpointName]: Operation<N> } = {
   'store.put': refCall('put'),
-  'store.get': refCall('get'),
+  'store.get': (api, body) => {
+    const target = api.registry.refFromWire(body.ref);
+    const window = { from: body.from ?? undefined, to: body.to ?? undefined };
+    return storeFor(api, target, body.store?.uid, 'get').get(target, window);
+  },
   'store.patch': refCall('patch'),
   'store.delete': async (api, body) => {
-    const target = api.registry.resolveRef(body.ref);
-    await (await storeFor(api, target, body.store?.uid, 'delete')).delete(target);
+    // The body schema has validated the ref envelope: only its state is left to its model.
+    const target = api.registry.refFromWire(body.ref);
+    await storeFor(api, target, body.store?.uid, 'delete').delete(target);
     return null;
   },
   'store.query': queryOperation,
@@ -48,10 +53,12 @@ export const operations: { [N in EndpointName]: Operation<N> } = {
 };
 
 /** An operation that resolves the body's ref and calls the store method of the same name. */
-function refCall(method: 'put' | 'get' | 'patch'): Operation<'store.put' | 'store.get' | 'store.patch'> {
-  return async (api, body) => {
-    const target = api.registry.resolveRef(body.ref);
-    return (await storeFor(api, target, body.store?.uid, method))[method](target);
+function refCall(method: 'put' | 'patch'): Operation<'store.put' | 'store.patch'> {
+  // Not async: the store's promise is answered as it is (`handleEndpoint` turns a throw into a rejection).
+  return (api, body) => {
+    // The body schema has validated the ref envelope: only its state is left to its model.
+    const target = api.registry.refFromWire(body.ref);
+    return storeFor(api, target, body.store?.uid, method)[method](target);
   };
 }
 
@@ -74,7 +81,7 @@ export async function handleEndpoint(
       extra: { issues: issuesJSON(parsed.error) },
     });
   }
-  return (operations[name] as Operation<EndpointName>)(api, parsed.data as never, context);
+  return await (operations[name] as Operation<EndpointName>)(api, parsed.data as never, context);
 }
 
 function protocolPath(context: OperationContext): string {
@@ -84,12 +91,12 @@ function protocolPath(context: OperationContext): string {
   return context.protocolPath;
 }
 
-async function storeFor(
+function storeFor(
   api: ConsteliteAPI,
   target: Ref<AnyState>,
   storeUid: string | undefined,
   method: string,
-): Promise<Store> {
+): Store {
   const uid = storeUid ?? target.record?.store.uid;
   if (uid === undefined) {
     throw new ValidationError(

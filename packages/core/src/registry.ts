@@ -2,7 +2,7 @@ import { claimSingleCopy } from './copies.js';
 import { unknownModel, ValidationError } from './errors.js';
 import type { AnyStateModel } from './model.js';
 import { type AnyState, isRef, Ref, type RefTo, recordFromJSON } from './ref.js';
-import { formatIssues, issuesJSON, refEnvelope } from './wire/schemas.js';
+import { formatIssues, issuesJSON, type RefWire, refEnvelope } from './wire/schemas.js';
 
 const strictRef = refEnvelope('strict');
 const strippingRef = refEnvelope('strip');
@@ -81,7 +81,15 @@ export class ModelRegistry {
         extra: { issues: issuesJSON(parsed.error) },
       });
     }
-    const value = parsed.data;
+    return this.refFromWire(parsed.data, options);
+  }
+
+  /**
+   * Builds the `Ref` of a wire ref that a ref envelope (`refSchema`, e.g. inside a request
+   * body) has already validated: the state is parsed by its model and checked against the
+   * declared model, exactly as `resolveRef` does, without validating the envelope again.
+   */
+  refFromWire(value: RefWire, options: ResolveOptions = {}): RefTo {
     const state = value.state ? this.resolveState(value.state, options) : null;
     if (!options.force) {
       const declared = this.get(value.state_model_name);

@@ -14,6 +14,7 @@ import { HonoAPI } from '../src/index.js';
 export const STORE_UID = '5ef14649-fd40-40a0-a693-de36c855a181';
 const Cat = stateModel('Cat', { name: z.string(), age: z.number().int() });
 
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const store = new MemoryStore({ uid: STORE_UID, name: 'Memory store' });
 const api = new HonoAPI({ name: 'Bench', stores: [store], loggers: { default: () => quiet } });
 api.discoverModels({ Cat });
@@ -47,6 +48,24 @@ bare.post('/bare/put', async (c) => {
   );
 });
 
+bare.post('/bare/patch', async (c) => {
+  const body = JSON.parse(await c.req.text()) as Body;
+  const uid = body.ref.record?.uid ?? '';
+  const current = records.get(uid);
+  if (!current) return c.json({ code: 'RECORD_NOT_FOUND' }, 404);
+  records.set(uid, { ...current, ...body.ref.state });
+  return c.json(
+    {
+      record: { store: { uid: STORE_UID, name: 'Memory store' }, uid, url: null },
+      guid: null,
+      state: null,
+      state_model_name: body.ref.state_model_name,
+      model_name: 'Ref',
+    },
+    201,
+  );
+});
+
 const app = api.generateApp();
 const server = serve(
   {
@@ -57,9 +76,14 @@ const server = serve(
   },
   (info) => process.send?.({ url: `http://127.0.0.1:${info.port}`, saved: saved.toJSON() }),
 );
+// The bench asks for the server's CPU time around each run, to print CPU time per request.
+process.on('message', (message) => {
+  if (message === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    process.send?.({ cpu: user + system });
+  }
+});
 process.on('disconnect', () => {
   server.close();
   process.exit(0);
 });
-
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };

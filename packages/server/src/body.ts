@@ -20,7 +20,7 @@ export async function readJsonBody(c: Context, limit: number): Promise<unknown> 
       { detail: 'Malformed JSON' },
     );
   }
-  if (exceedsDepth(json, MAX_JSON_DEPTH)) {
+  if (mayExceedDepth(text, MAX_JSON_DEPTH) && exceedsDepth(json, MAX_JSON_DEPTH)) {
     throw new ValidationError(`The body of POST ${c.req.path} nests deeper than ${MAX_JSON_DEPTH} levels`);
   }
   return json;
@@ -66,6 +66,20 @@ function tooLarge(c: Context, limit: number): PayloadTooLargeError {
     `The body of ${c.req.method} ${c.req.path} is larger than the limit of ${limit} bytes`,
     { extra: { limit } },
   );
+}
+
+/**
+ * False when the text holds at most `limit` opening brackets (counted in strings too, so an
+ * upper bound), so that its JSON cannot nest deeper than `limit`: most bodies need no walk.
+ */
+function mayExceedDepth(text: string, limit: number): boolean {
+  let brackets = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    // '{' and '['
+    if ((code === 123 || code === 91) && ++brackets > limit) return true;
+  }
+  return false;
 }
 
 /** Walks the JSON without recursion, so that a hostile body cannot overflow the stack. */

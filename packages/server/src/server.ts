@@ -5,6 +5,7 @@ import {
   InternalError,
   isConsteliteError,
   NotFoundError,
+  Ref,
   UnauthorizedError,
 } from '@constelite/core';
 import { type EndpointName, endpointNames, endpoints } from '@constelite/core/wire';
@@ -159,10 +160,14 @@ function serverFaultBody(failure: ConsteliteError, requestId: string): ErrorBody
   };
 }
 
+/** The headers of every answer; Hono and the Node adapter copy them, never change them. */
+const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'Content-Type': 'application/json' });
+
 function created(c: Context, value: unknown): Response {
-  if (value instanceof StreamedList)
-    return c.body(jsonArrayStream(value.items), 201, { 'Content-Type': 'application/json' });
-  return c.body(JSON.stringify(value ?? null), 201, { 'Content-Type': 'application/json' });
+  if (value instanceof StreamedList) return c.body(jsonArrayStream(value.items), 201, JSON_HEADERS);
+  // A Ref (most answers) is serialised from its wire form directly, not through its field proxy.
+  const json = value instanceof Ref ? value.toJSON() : (value ?? null);
+  return c.body(JSON.stringify(json), 201, JSON_HEADERS);
 }
 
 /**
