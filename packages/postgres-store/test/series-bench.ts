@@ -65,7 +65,13 @@ async function compare(a: () => Promise<number>, b: () => Promise<number>) {
     bs.push(y);
     ratios.push(y / x);
   }
-  return { a: median(as), b: median(bs), ratio: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
+  return {
+    a: median(as),
+    b: median(bs),
+    ratio: median(ratios),
+    min: Math.min(...ratios),
+    max: Math.max(...ratios),
+  };
 }
 
 const started = performance.now();
@@ -96,14 +102,17 @@ try {
   console.log(
     `${'store'.padEnd(10)}${'operation'.padEnd(34)}${'short'.padStart(12)}${'long'.padStart(12)}${'ratio (spread)'.padStart(24)}`,
   );
-  for (const subject of subjects.filter((s) => !process.env.BENCH_ONLY || s.name === process.env.BENCH_ONLY)) {
+  for (const subject of subjects.filter(
+    (s) => !process.env.BENCH_ONLY || s.name === process.env.BENCH_ONLY,
+  )) {
     const store = new Store({ name: subject.name, driver: subject.driver() });
     const short = await sensorWith(store, subject.small);
     const long = await sensorWith(store, subject.large);
     let next = subject.large;
     const append = (sensor: Ref) => () =>
       meanMs(
-        () => store.patch(sensor.withState(Sensor({ reading: { points: [{ timestamp: next++, value: 1 }] } }))),
+        () =>
+          store.patch(sensor.withState(Sensor({ reading: { points: [{ timestamp: next++, value: 1 }] } }))),
         APPENDS,
       );
     const appended = await compare(append(short), append(long));
@@ -111,7 +120,10 @@ try {
       console.log(
         `${subject.name.padEnd(10)}${label.padEnd(34)}${`${fmt(r.a)} ms`.padStart(12)}${`${fmt(r.b)} ms`.padStart(12)}${`${fmt(r.ratio, 2)}× (${fmt(r.min, 2)}–${fmt(r.max, 2)})`.padStart(24)}${note}`,
       );
-    row(`append 1 point (${subject.small.toLocaleString('en-US')} vs ${subject.large.toLocaleString('en-US')})`, appended);
+    row(
+      `append 1 point (${subject.small.toLocaleString('en-US')} vs ${subject.large.toLocaleString('en-US')})`,
+      appended,
+    );
     const windowed = await compare(
       () => meanMs(() => store.get(short), APPENDS),
       () => meanMs(() => store.get(long, { from: next - 60 }), APPENDS),
