@@ -189,8 +189,8 @@ describe('run(host, port) on Node', () => {
     console.log(
       `50 stalled readers of a 20 MB answer: a small get answered in ${elapsed.toFixed(0)} ms, RSS grew ${growthMb.toFixed(0)} MB`,
     );
-    // The get's latency is printed, not asserted: with the memory store's current page cost it
-    // is still seconds while 50 answers fill their sockets (reliability issue, item 3).
+    // The get's latency is printed, not asserted (a wall-clock bound would fail on a busy CI
+    // machine): about 0.2–0.7 s here since read transactions of the memory store run together.
     expect(growthMb).toBeLessThan(400);
     // The server drops connections that stopped reading: once they read again, they find the
     // answer cut short and the connection closed.
