@@ -198,9 +198,13 @@ export class BullMQJobQueue implements JobQueue {
   /** The job with this uid as it is now, or null when Redis holds none. */
   async #read(uid: string): Promise<(Job & { path: string }) | null> {
     const { queue, client } = await this.#ready();
-    const [job, state, cancelled] = await Promise.all([
+    // The state first, then the job: BullMQ writes a job's result (or failure) in the same
+    // step that moves it to completed (or failed), so a job read after a state that says so
+    // has it. Read together, the job could be read before the step and the state after it,
+    // and a finished job would answer success with no result.
+    const state = await queue.getJobState(uid);
+    const [job, cancelled] = await Promise.all([
       queue.getJob(uid),
-      queue.getJobState(uid),
       client.get(cancelKey(this.settings, uid)),
     ]);
     if (!job) {

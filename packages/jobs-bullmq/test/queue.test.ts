@@ -230,6 +230,23 @@ describe('jobs on BullMQ', () => {
     expect(big.error).toContain('at most 1000 bytes');
   });
 
+  it('a job read while it finishes never answers success without its result', async () => {
+    app = application(redisUrl);
+    const { api } = app.api();
+    const jobs = await Promise.all(Array.from({ length: 40 }, (_, a) => api.startJob('add', { a, b: 1 })));
+    // Readers poll without pause, so that some read lands while the worker finishes the job.
+    const reads = jobs.map(async (job, a) => {
+      for (;;) {
+        const current = await api.fetchJob(job.uid);
+        if (current.status === 'submitted') continue;
+        expect(current).toMatchObject({ status: 'success', result: a + 1 });
+        return;
+      }
+    });
+    await app.worker();
+    await Promise.all(reads);
+  });
+
   it('a protocol argument that is a ref travels as its JSON and is validated again by the worker', async () => {
     app = application(redisUrl);
     const { api } = app.api();
