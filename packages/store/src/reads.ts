@@ -131,7 +131,8 @@ async function stateOf(
   window: SeriesWindow = {},
 ): Promise<AnyState> {
   const model = ctx.registry.get(record.model);
-  const json: Record<string, unknown> = { ...record.fields };
+  // One copy of the fields, with the model name first (as a state prints).
+  const json: Record<string, unknown> = { model_name: record.model, ...record.fields };
   const dynamicFields = dynamicFieldsOf(model);
   if (dynamicFields.length > 0) {
     const series = await readSeriesFields(ctx, tx, record.uid, record.fields, dynamicFields, window);
@@ -141,7 +142,7 @@ async function stateOf(
     }
   }
   // Values are kept in their JSON form; the model gives them back as values (dates as Dates).
-  const state: AnyState = model.fromJSON({ ...json, model_name: record.model });
+  const state: AnyState = model.fromJSON(json);
   let linksByField: Map<string, Ref[]> | null = null;
   for (const [field, info] of fieldsOf(model)) {
     switch (info.kind) {
