@@ -75,9 +75,11 @@ describe('the demo on BullMQ', () => {
       CONSTELITE_SQLITE_PATH: join(dir, 'demo.db'),
       PORT: String(port),
     };
-    const api = start('src/api.ts', env, /API Alpha is serving/);
+    // The Redis line follows the serving line: waiting for it means both have been read.
+    const api = start('src/api.ts', env, /Jobs go to Redis at/);
     const worker = start('src/worker.ts', env, /Worker of API Alpha runs the jobs/);
     await Promise.all([api.started, worker.started]);
+    expect(api.lines.join('\n')).toContain('API Alpha is serving at');
     expect(api.lines.join('\n')).toContain(`Jobs go to Redis at 127.0.0.1:${redis.port}`);
 
     const client = new ConsteliteClient<typeof protocols>({ url: `http://127.0.0.1:${port}`, token: null });
