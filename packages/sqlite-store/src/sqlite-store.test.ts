@@ -38,7 +38,7 @@ describe('SqliteStore', () => {
     });
   });
 
-  it('migrates a schema-2 file (before guids and series) to the current schema: its records take guids, its series move out of the fields when written', async () => {
+  it('migrates a schema-2 file (before guids and series) to the current schema: its records take guids, its series read as before and a put moves them out of the fields', async () => {
     const path = join(dir, 'old.db');
     const first = new SqliteStore({ path });
     const saved = await first.put(ref(SuiteHuman({ name: 'Bo' })));
@@ -75,8 +75,11 @@ describe('SqliteStore', () => {
     });
     expect((await store.get(cat)).state?.weight).toEqual(weight([1, 4], [2, 4.5]));
     expect((await store.get(cat, { from: 2 })).state?.weight).toEqual(weight([2, 4.5]));
-    await store.patch(cat.withState(SuiteCat({ weight: weight([3, 5]) })));
-    expect((await store.get(cat)).state?.weight).toEqual(weight([1, 4], [2, 4.5], [3, 5]));
+    await store.patch(cat.withState(SuiteCat({ weight: weight([3, 5], [2, 9]) })));
+    expect((await store.get(cat)).state?.weight).toEqual(weight([1, 4], [2, 9], [3, 5]));
+    // A put replaces the whole series, the old points in the fields included.
+    await store.put(cat.withState(SuiteCat({ weight: weight([7, 7]) })));
+    expect((await store.get(cat)).state?.weight).toEqual(weight([7, 7]));
     const row = store.sqlite.database
       .prepare<[string], { fields: string }>('SELECT fields FROM records WHERE uid = ?')
       .get(cat.record!.uid);

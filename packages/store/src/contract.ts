@@ -35,14 +35,13 @@ export const PRIMITIVE_SINCE: Readonly<Record<OptionalPrimitive, number>> = {
   clearSeries: 3,
 };
 
-/** True when `driver` keeps series itself: it declares `capabilities.series` and contract version 3 or later. */
-export function seriesKeptByDriver(driver: StorageDriver): boolean {
-  return driver.capabilities?.series === true && driver.contractVersion >= PRIMITIVE_SINCE.readSeries;
-}
-
-/** True when `driver` keeps guids itself: it declares `capabilities.guids` and contract version 3 or later. */
-export function guidsKeptByDriver(driver: StorageDriver): boolean {
-  return driver.capabilities?.guids === true && driver.contractVersion >= PRIMITIVE_SINCE.writeGuid;
+/**
+ * True when `driver` keeps `what` itself, with the optional primitives of contract version 3:
+ * it declares `capabilities[what]` and that version or a later one.
+ */
+export function keptByDriver(driver: StorageDriver, what: 'guids' | 'series'): boolean {
+  const since = what === 'guids' ? PRIMITIVE_SINCE.writeGuid : PRIMITIVE_SINCE.readSeries;
+  return driver.capabilities?.[what] === true && driver.contractVersion >= since;
 }
 
 /** Refuses a driver written for a contract version this store does not support. */

@@ -72,7 +72,7 @@ function driverGuids(ctx: StoreContext, tx: StorageTransaction): TransactionGuid
 class MapGuids implements TransactionGuids {
   readonly #linked = new Map<string, string>();
   readonly #byGuid = new Map<string, string>();
-  readonly #forgotten: string[] = [];
+  readonly #forgotten = new Set<string>();
 
   constructor(
     private readonly storeUid: string,
@@ -98,13 +98,13 @@ class MapGuids implements TransactionGuids {
   }
 
   forget(uids: readonly string[]): void {
-    this.#forgotten.push(...uids);
+    for (const uid of uids) this.#forgotten.add(uid);
   }
 
   async afterCommit(): Promise<void> {
     for (const uid of this.#forgotten) await this.map.unlink(this.storeUid, uid);
     for (const [uid, guid] of this.#linked) {
-      if (!this.#forgotten.includes(uid)) await this.map.link(guid, this.storeUid, uid);
+      if (!this.#forgotten.has(uid)) await this.map.link(guid, this.storeUid, uid);
     }
   }
 }

@@ -63,9 +63,7 @@ export async function createSeries(
 
 /**
  * Writes `value` onto the series of `field` of record `key` by the rule of `mode` (replace
- * under put, append under patch), in a driver that keeps series. A series written into the
- * record's fields before the driver kept series (`legacy`) is moved out of them on the way:
- * the caller then writes `null` for the field.
+ * under put, append under patch), in a driver that keeps series.
  */
 export async function writeSeries(
   ctx: StoreContext,
@@ -74,14 +72,9 @@ export async function writeSeries(
   field: string,
   value: Series,
   mode: WriteMode,
-  legacy: JsonValue | undefined,
 ): Promise<void> {
   const primitives = seriesPrimitives(ctx, tx);
-  if (fieldKinds.dynamic[mode] === 'replace') {
-    await primitives.clear(key.uid, field);
-  } else if (legacy !== undefined && legacy !== null) {
-    await primitives.append(key, field, storedPoints({ points: pointsOf(legacy) } as Series));
-  }
+  if (fieldKinds.dynamic[mode] === 'replace') await primitives.clear(key.uid, field);
   await primitives.append(key, field, storedPoints(value));
 }
 

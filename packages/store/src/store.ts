@@ -13,7 +13,7 @@ import { uuid4Schema } from '@constelite/core/wire';
 import { deleteOne } from './cascades.js';
 import { assertAllowed } from './checks.js';
 import type { StoreContext } from './context.js';
-import { checkContractVersion, guidsKeptByDriver, seriesKeptByDriver } from './contract.js';
+import { checkContractVersion, keptByDriver } from './contract.js';
 import type { StorageCapabilities, StorageDriver } from './driver.js';
 import { type GuidMap, MemoryGuidMap } from './guid.js';
 import { ALL_STORE_METHODS, type StoreMethod } from './methods.js';
@@ -90,8 +90,8 @@ export class Store {
     this.capabilities = Object.freeze({
       persistent: options.driver.capabilities?.persistent ?? false,
       multiProcess: options.driver.capabilities?.multiProcess ?? false,
-      guids: guidsKeptByDriver(options.driver),
-      series: seriesKeptByDriver(options.driver),
+      guids: keptByDriver(options.driver, 'guids'),
+      series: keptByDriver(options.driver, 'series'),
     });
     this.#context = {
       uid: this.uid,
@@ -99,7 +99,7 @@ export class Store {
       label: `'${this.name}' (${this.uid})`,
       registry: this.registry,
       driver: this.driver,
-      seriesInDriver: seriesKeptByDriver(options.driver),
+      seriesInDriver: this.capabilities.series,
       guids: options.guidMap ? { kind: 'map', map: options.guidMap } : null,
     };
     if (!options.guidMap && options.guids) this.enableGuids();
@@ -120,7 +120,7 @@ export class Store {
   enableGuids(guidMap?: GuidMap): void {
     if (guidMap) {
       this.setGuidMap(guidMap);
-    } else if (guidsKeptByDriver(this.driver)) {
+    } else if (this.capabilities.guids) {
       this.#context.guids = { kind: 'driver' };
     } else if (!this.capabilities.persistent) {
       this.setGuidMap(new MemoryGuidMap());

@@ -49,14 +49,15 @@ export async function write(ctx: StoreContext, ref: Ref, mode: WriteMode): Promi
       if (model === undefined) throw notFound(ctx, uid, target.state_model_name);
       key = { uid, model };
       if (state) await writer.overwrite(key, state);
-      guid = await guidOf(guids, uid);
+      // A ref's guid is now the record's own (writeTargetUid checked or linked it).
+      guid = guids ? (target.guid ?? (await guidOf(guids, uid))) : null;
     } else if (mode === 'patch') {
       throw patchNeedsRecord(ctx, target);
     } else if (!state) {
       throw guidNotFound(ctx, target.guid!, target.state_model_name);
     } else {
-      key = await writer.create(state, target.guid);
-      guid = await guidOf(guids, key.uid);
+      guid = guids ? (target.guid ?? crypto.randomUUID()) : null;
+      key = await writer.create(state, guid);
     }
     guids?.forget(writer.removed);
     return { key, guid, guids };
@@ -144,10 +145,11 @@ class Writer {
           break;
         case 'dynamic':
           if (this.ctx.seriesInDriver) {
-            current ??= (await this.tx.readRecord(key.uid))?.fields ?? {};
-            // O(k log n) in the driver; a series left in the fields from before moves out of them.
-            await writeSeries(this.ctx, this.tx, key, field, value as Series, this.mode, current[field]);
-            if (current[field] !== undefined && current[field] !== null) fields[field] = null;
+            // O(k log n) in the driver, without reading the record. A replace also clears the
+            // field in the record's values, where a file migrated from an older schema may
+            // still hold a series (reads merge it with the driver's points until then).
+            await writeSeries(this.ctx, this.tx, key, field, value as Series, this.mode);
+            if (fieldKinds.dynamic[this.mode] === 'replace') fields[field] = null;
           } else if (fieldKinds.dynamic[this.mode] === 'replace') {
             fields[field] = seriesJson(value as Series);
           } else {
