@@ -59,6 +59,14 @@ export interface ConsteliteAPIOptions {
    */
   maxUnpagedRecords?: number;
   /**
+   * What a state in a store call (`/store/put`, `get`, `patch`, `delete`) may do with a field
+   * its model does not define and whose value is not null: `'reject'` it (default,
+   * `VALIDATION_FAILED` naming the field) or `'strip'` it, at every depth, so that clients
+   * whose models have grown keep working (docs/concepts.md, "Models and states"). A null
+   * value always means "not given" and is dropped.
+   */
+  unknownFields?: 'reject' | 'strip';
+  /**
    * Where jobs go: a `JobQueue` (e.g. `BullMQJobQueue` of `@constelite/jobs-bullmq`, whose
    * workers run the jobs in other processes), or the options of the default in-memory queue
    * (docs/jobs.md, "What runs where").
@@ -93,6 +101,8 @@ export class ConsteliteAPI implements ProtocolHost {
   readonly registry: ModelRegistry;
   /** The most records an unpaged query answers. */
   readonly maxUnpagedRecords: number;
+  /** What store calls do with a state's fields its model does not define (see the option). */
+  readonly unknownFields: 'reject' | 'strip';
   readonly #stores = new Map<string, Store>();
   readonly #models = new Map<string, AnyStateModel>();
   readonly #protocols = new Map<string, AnyProtocol>();
@@ -104,6 +114,7 @@ export class ConsteliteAPI implements ProtocolHost {
     this.version = options.version ?? '0.1.0';
     this.registry = options.registry ?? defaultRegistry;
     this.maxUnpagedRecords = options.maxUnpagedRecords ?? DEFAULT_MAX_UNPAGED_RECORDS;
+    this.unknownFields = options.unknownFields ?? 'reject';
     this.temporaryStore = options.temporaryStore ?? null;
     for (const store of [...options.stores, ...(this.temporaryStore ? [this.temporaryStore] : [])]) {
       const existing = this.#stores.get(store.uid);

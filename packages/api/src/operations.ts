@@ -28,14 +28,14 @@ type Operation<N extends EndpointName> = (
 export const operations: { [N in EndpointName]: Operation<N> } = {
   'store.put': refCall('put'),
   'store.get': (api, body) => {
-    const target = api.registry.refFromWire(body.ref);
+    const target = api.registry.refFromWire(body.ref, { unknownFields: api.unknownFields });
     const window = { from: body.from ?? undefined, to: body.to ?? undefined };
     return storeFor(api, target, body.store?.uid, 'get').get(target, window);
   },
   'store.patch': refCall('patch'),
   'store.delete': async (api, body) => {
     // The body schema has validated the ref envelope: only its state is left to its model.
-    const target = api.registry.refFromWire(body.ref);
+    const target = api.registry.refFromWire(body.ref, { unknownFields: api.unknownFields });
     await storeFor(api, target, body.store?.uid, 'delete').delete(target);
     return null;
   },
@@ -57,7 +57,7 @@ function refCall(method: 'put' | 'patch'): Operation<'store.put' | 'store.patch'
   // Not async: the store's promise is answered as it is (`handleEndpoint` turns a throw into a rejection).
   return (api, body) => {
     // The body schema has validated the ref envelope: only its state is left to its model.
-    const target = api.registry.refFromWire(body.ref);
+    const target = api.registry.refFromWire(body.ref, { unknownFields: api.unknownFields });
     return storeFor(api, target, body.store?.uid, method)[method](target);
   };
 }

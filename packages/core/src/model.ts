@@ -155,6 +155,14 @@ export interface StateModelOptions {
   parent?: AnyStateModel;
 }
 
+/**
+ * How the parse running now treats fields a model does not define. `parse(json, {
+ * unknownFields })` sets it for its whole run, so the states nested in the one parsed (values
+ * of a sub-model, states of refs in relationship lists) follow the outermost parse. Parsing is
+ * synchronous, so no other parse runs in between.
+ */
+let unknownFieldsNow: 'reject' | 'strip' = 'reject';
+
 function refListSchema(info: { target: () => AnyStateModel }, registry: ModelRegistry) {
   const item = z.unknown().transform((value, ctx): Ref => {
     if (isRef(value)) return value;
@@ -168,7 +176,7 @@ function refListSchema(info: { target: () => AnyStateModel }, registry: ModelReg
     return new Ref({
       record: json.record ? recordFromJSON(json.record) : null,
       guid: json.guid ?? null,
-      state: json.state ? registry.resolveState(json.state) : null,
+      state: json.state ? registry.resolveState(json.state, { unknownFields: unknownFieldsNow }) : null,
       state_model_name: json.state_model_name,
     });
   });
@@ -301,7 +309,8 @@ export function stateModel<N extends string, S extends Shape>(
       given = dropUnknownNulls(given as Record<string, unknown>, objectShape);
       if (decoders.length > 0) given = fromJSON(given as Record<string, unknown>);
     }
-    const objectSchema = options.unknownFields === 'strip' ? strippingSchema : strictSchema;
+    const objectSchema =
+      (options.unknownFields ?? unknownFieldsNow) === 'strip' ? strippingSchema : strictSchema;
     const result = objectSchema.safeParse(given);
     if (!result.success) return result;
     const state: AnyState = { model_name: name };
@@ -312,7 +321,14 @@ export function stateModel<N extends string, S extends Shape>(
   }
 
   function parse(input: unknown, options?: ParseOptions): State<N, S> {
-    const result = parseWith(input ?? {}, options);
+    const outer = unknownFieldsNow;
+    if (options?.unknownFields) unknownFieldsNow = options.unknownFields;
+    let result: ReturnType<typeof parseWith>;
+    try {
+      result = parseWith(input ?? {}, options);
+    } finally {
+      unknownFieldsNow = outer;
+    }
     if (!result.success) {
       throw new ValidationError(`Invalid ${name} state: ${formatIssues(result.error)}`, {
         extra: { model: name, issues: issuesJSON(result.error) },

@@ -35,6 +35,57 @@ function expectError(body: unknown, code: string, status: number) {
   });
 }
 
+describe('unknown fields of incoming states (the API option unknownFields)', () => {
+  // A Python client whose Cat has a `colour` the server's Cat does not, and whose nested refs carry one too.
+  const grown = {
+    ref: newRef({
+      model_name: 'CatGang',
+      name: 'Alley',
+      motto: 'meow',
+      members: [
+        newRef({
+          model_name: 'Cat',
+          name: 'Tom',
+          colour: 'grey',
+          carer: [newRef({ model_name: 'Human', name: 'Ann', height: 170 })],
+        }),
+      ],
+    }),
+    store,
+  };
+
+  it('by default a field the model does not define is VALIDATION_FAILED naming it, and nothing is stored', async () => {
+    const { app, store: memory } = makeAPI();
+    const response = await post(app, '/store/put', grown);
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as Json;
+    expectError(body, 'VALIDATION_FAILED', 400);
+    // The message names the first unknown field the parse reached.
+    expect(String((body.extra as Json).error_message)).toMatch(/Unrecognized key: "(motto|colour|height)"/);
+    expect(await memory.query({ model: 'CatGang' })).toEqual([]);
+  });
+
+  it("with unknownFields: 'strip' such fields are dropped at every depth, and the rest is stored", async () => {
+    const { app, store: memory } = makeAPI({ unknownFields: 'strip' });
+    const response = await post(app, '/store/put', grown);
+    expect(response.status).toBe(201);
+    const gang = (await memory.query({ model: 'CatGang', includeStates: true }))[0]!;
+    expect(gang.state).toEqual({ model_name: 'CatGang', name: 'Alley', members: [expect.anything()] });
+    const [cat] = await memory.query({ model: 'Cat', includeStates: true });
+    expect(cat?.state).toMatchObject({ model_name: 'Cat', name: 'Tom' });
+    expect(cat?.state).not.toHaveProperty('colour');
+    const [human] = await memory.query({ model: 'Human', includeStates: true });
+    expect(human?.state).toMatchObject({ model_name: 'Human', name: 'Ann' });
+    expect(human?.state).not.toHaveProperty('height');
+    // A misspelt key of the ref envelope itself is still refused: stripping is for model fields only.
+    const envelope = await post(app, '/store/put', {
+      ref: { ...newRef({ model_name: 'Cat', name: 'Bo' }), stаtе: {} },
+      store,
+    });
+    expect(envelope.status).toBe(400);
+  });
+});
+
 describe('store endpoints (docs/concepts.md, "The wire protocol")', () => {
   it('POST /store/put without Content-Type answers 201 application/json with a Ref without state', async () => {
     const { app } = makeAPI();
