@@ -1,3 +1,6 @@
+import { ValidationError } from '@constelite/core';
+import { uuid4Schema } from '@constelite/core/wire';
+
 /**
  * Links records of several stores to one global entity id (guid). A store with a guid map
  * assigns guids on create, returns them on every ref and forgets them on delete.
@@ -27,6 +30,13 @@ export class MemoryGuidMap implements GuidMap {
   }
 
   async link(guid: string, storeUid: string, recordUid: string): Promise<void> {
+    // Guids are version-4 UUIDs wherever they enter, a map too (docs/concepts.md, "Guids").
+    if (!uuid4Schema.safeParse(guid).success) {
+      throw new ValidationError(
+        `MemoryGuidMap.link: guid ${JSON.stringify(guid)} of record ${recordUid} (store ${storeUid}) is not a version-4 UUID`,
+        { extra: { guid, store: storeUid, uid: recordUid } },
+      );
+    }
     this.#byRecord.set(`${storeUid}/${recordUid}`, guid);
     let records = this.#byGuid.get(guid);
     if (!records) {

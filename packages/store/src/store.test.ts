@@ -210,10 +210,25 @@ describe('MemoryGuidMap', () => {
 
   it('does not mix up records with the same uid in different stores', async () => {
     const map = new MemoryGuidMap();
-    const [a, b] = [randomUUID(), randomUUID()];
-    await map.link('guid-1', a, 'rec');
-    await map.link('guid-2', b, 'rec');
-    expect(await map.getGuid(a, 'rec')).toBe('guid-1');
-    expect(await map.getGuid(b, 'rec')).toBe('guid-2');
+    const [a, b, first, second] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    await map.link(first, a, 'rec');
+    await map.link(second, b, 'rec');
+    expect(await map.getGuid(a, 'rec')).toBe(first);
+    expect(await map.getGuid(b, 'rec')).toBe(second);
+  });
+
+  it('refuses a guid that is not a version-4 UUID with VALIDATION_FAILED naming it, and links nothing', async () => {
+    const map = new MemoryGuidMap();
+    const store = randomUUID();
+    for (const guid of [
+      'q',
+      '00000000-0000-0000-0000-000000000000',
+      '6ba7b810-9dad-11d1-80b4-00c04fd430c8',
+    ]) {
+      const error = await map.link(guid, store, 'rec').catch((caught: unknown) => caught);
+      expect(isConsteliteError(error, 'VALIDATION_FAILED')).toBe(true);
+      expect((error as Error).message).toContain(guid);
+    }
+    expect(await map.getGuid(store, 'rec')).toBeNull();
   });
 });
