@@ -11,8 +11,12 @@ import type { ConsteliteAPI } from './api.js';
 /** The most records an unpaged `/store/query` answers when the caller gives no `limit`. */
 export const DEFAULT_MAX_UNPAGED_RECORDS = 10_000;
 
-/** How many records each read of a streamed answer fetches from the store. */
-const STREAM_PAGE_SIZE = 500;
+/**
+ * How many records each read of a streamed answer fetches from the store. A read is one
+ * uninterrupted piece of work on the event loop and is held in memory until the reader takes
+ * it, so pages with states (of any size) are small; refs alone are small enough to take more.
+ */
+const STREAM_PAGE_SIZE = { refs: 1000, states: 100 } as const;
 
 /**
  * A list answered item by item: the transport writes it as a JSON array while the client reads
@@ -83,7 +87,7 @@ export async function queryOperation(api: ConsteliteAPI, body: QueryBody): Promi
       where,
       orderBy,
       includeStates,
-      pageSize: STREAM_PAGE_SIZE,
+      pageSize: includeStates ? STREAM_PAGE_SIZE.states : STREAM_PAGE_SIZE.refs,
     })) {
       // Records added since the count are left out rather than exceeding the maximum.
       if (sent++ >= max) return;

@@ -175,10 +175,35 @@ function created(c: Context, value: unknown): Response {
  * a reader that stops reading), so a large answer is never held whole. A failure half-way
  * aborts the answer, which the client then reports as a broken answer, not a short list.
  */
-const nextTurn: () => Promise<void> =
-  typeof globalThis.setImmediate === 'function'
-    ? () => new Promise((resolve) => setImmediate(resolve))
-    : () => new Promise((resolve) => setTimeout(resolve, 0));
+const schedule: (run: () => void) => void =
+  typeof globalThis.setImmediate === 'function' ? (run) => setImmediate(run) : (run) => setTimeout(run, 0);
+
+/**
+ * Every streamed answer of the process takes its turn here: one chunk of one answer per turn of
+ * the event loop, whatever the number of answers. So the loop returns to its I/O between any two
+ * chunks, and a small request is answered promptly while many long answers are being written
+ * (with one turn per answer instead, 50 answers meant 50 chunks of encoding before any other
+ * request could move on). The server README's "Large answers" says what a caller can rely on.
+ */
+const encodingTurns = {
+  waiting: [] as Array<() => void>,
+  scheduled: false,
+  next(): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      if (!this.scheduled) {
+        this.scheduled = true;
+        schedule(() => this.grant());
+      }
+    });
+  },
+  grant(): void {
+    const turn = this.waiting.shift();
+    turn?.();
+    if (this.waiting.length > 0) schedule(() => this.grant());
+    else this.scheduled = false;
+  },
+};
 
 function jsonArrayStream(items: AsyncIterable<unknown>): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
@@ -187,9 +212,9 @@ function jsonArrayStream(items: AsyncIterable<unknown>): ReadableStream<Uint8Arr
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        // One chunk per turn of the event loop: many long answers take turns with each other
-        // and with every other request, instead of one answer holding the loop until its socket is full.
-        await nextTurn();
+        // One chunk per turn of the event loop across all answers: long answers take turns with
+        // each other and with every other request, instead of holding the loop until their sockets are full.
+        await encodingTurns.next();
         let chunk = first ? '[' : '';
         // Batch small items into one chunk of up to ~64 KiB, so that a long list is not one write per item.
         while (chunk.length < 65_536) {
