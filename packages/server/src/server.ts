@@ -209,12 +209,15 @@ function jsonArrayStream(items: AsyncIterable<unknown>): ReadableStream<Uint8Arr
   const encoder = new TextEncoder();
   const iterator = items[Symbol.asyncIterator]();
   let first = true;
+  let cancelled = false;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         // One chunk per turn of the event loop across all answers: long answers take turns with
         // each other and with every other request, instead of holding the loop until their sockets are full.
         await encodingTurns.next();
+        // A client that went away while this answer waited for its turn gets nothing more encoded.
+        if (cancelled) return;
         let chunk = first ? '[' : '';
         // Batch small items into one chunk of up to ~64 KiB, so that a long list is not one write per item.
         while (chunk.length < 65_536) {
@@ -230,6 +233,7 @@ function jsonArrayStream(items: AsyncIterable<unknown>): ReadableStream<Uint8Arr
         controller.enqueue(encoder.encode(chunk));
       },
       async cancel() {
+        cancelled = true;
         await iterator.return?.();
       },
     },
