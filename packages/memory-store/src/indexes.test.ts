@@ -48,17 +48,50 @@ async function planOf(options: { where?: unknown; orderBy?: unknown; limit?: num
 }
 
 describe('memory store indexes', () => {
-  it('an equality reads only the records with the value, not every record', async () => {
-    const { indexes, source, reads } = await setup(10_000);
+  it('an equality reads only the records with the value, and none when it is the whole condition', async () => {
+    const { indexes, records, source, reads } = await setup(10_000);
     const found = indexes.query(await planOf({ where: { group: 7 } }), source);
-    expect(found).toHaveLength(100);
+    const expected = [...records.keys()].filter((uid) => records.get(uid)!.group === 7).sort();
+    expect(found.map((key) => key.uid)).toEqual(expected);
+    expect(reads()).toBe(0);
+    expect(indexes.count(await planOf({ where: { group: 7 } }), source)).toBe(100);
+    expect(reads()).toBe(0);
+    // Another condition is checked on the records the equality finds.
+    const both = await planOf({ where: { group: 7, rank: { $lt: 500 } } });
+    const matching = expected.filter((uid) => (records.get(uid)!.rank as number) < 500);
+    expect(indexes.query(both, source).map((key) => key.uid)).toEqual(matching);
     expect(reads()).toBe(100);
-    expect(indexes.count(await planOf({ where: { group: 7, rank: { $lt: 500 } } }), source)).toBeLessThan(
-      100,
-    );
+    expect(indexes.count(both, source)).toBe(matching.length);
+    expect(reads()).toBe(200);
   });
 
-  it('a range on the sort key with a limit reads about as many records as it returns', async () => {
+  it('pages through the records of one value in uid order, from the equality index', async () => {
+    const { indexes, records, source, reads } = await setup(10_000);
+    const expected = [...records.keys()].filter((uid) => records.get(uid)!.group === 7).sort();
+    const plan = await planOf({ where: { group: 7 }, limit: 30 });
+    const uids: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page = indexes.query(
+        { ...plan, after: after === null ? null : { values: [], uid: after } },
+        source,
+      );
+      uids.push(...page.map((key) => key.uid));
+      if (page.length < 30) break;
+      after = page[page.length - 1]!.uid;
+    }
+    expect(uids).toEqual(expected);
+    expect(reads()).toBe(0);
+    // A unique value, then past it.
+    const name = records.get(expected[3]!)!.name as string;
+    const unique = await planOf({ where: { name } });
+    expect(indexes.query(unique, source)).toEqual([{ uid: expected[3], model: 'MemoryIndexedRow' }]);
+    expect(indexes.query({ ...unique, after: { values: [], uid: expected[3]! } }, source)).toEqual([]);
+    expect(indexes.query(await planOf({ where: { name: 'nobody' } }), source)).toEqual([]);
+    expect(reads()).toBe(0);
+  });
+
+  it('a range on the sort key with a limit reads no record when the range is the whole condition', async () => {
     const { indexes, records, source, reads } = await setup(10_000);
     const plan = await planOf({ where: { rank: { $gte: 100 } }, orderBy: [{ field: 'rank' }], limit: 50 });
     const found = indexes.query(plan, source);
@@ -68,7 +101,7 @@ describe('memory store indexes', () => {
       .slice(0, 50)
       .map(([uid]) => uid);
     expect(found.map((key) => key.uid)).toEqual(expected);
-    expect(reads()).toBe(50);
+    expect(reads()).toBe(0);
     // The next page starts at the position, in the index.
     const last = found[found.length - 1]!;
     const next = indexes.query(
@@ -76,7 +109,37 @@ describe('memory store indexes', () => {
       source,
     );
     expect(next[0]!.uid).not.toBe(last.uid);
-    expect(reads()).toBe(100);
+    expect(reads()).toBe(0);
+    // Two comparisons of the field make one range; another field's condition is checked.
+    const between = await planOf({
+      where: { rank: { $gt: 100, $lte: 110 } },
+      orderBy: [{ field: 'rank', direction: 'desc' }],
+    });
+    const inRange = [...records]
+      .filter(([, fields]) => (fields.rank as number) > 100 && (fields.rank as number) <= 110)
+      .sort(([a, x], [b, y]) => (y.rank as number) - (x.rank as number) || (a < b ? 1 : -1))
+      .map(([uid]) => uid);
+    expect(indexes.query(between, source).map((key) => key.uid)).toEqual(inRange);
+    expect(reads()).toBe(0);
+    const other = await planOf({
+      where: { rank: { $gt: 100, $lte: 110 }, group: { $ne: 3 } },
+      orderBy: [{ field: 'rank', direction: 'desc' }],
+    });
+    expect(indexes.query(other, source).map((key) => key.uid)).toEqual(
+      inRange.filter((uid) => records.get(uid)!.group !== 3),
+    );
+    expect(reads()).toBe(inRange.length);
+  });
+
+  it('checks the records a prefix range finds', async () => {
+    const { indexes, records, source, reads } = await setup(1000);
+    const plan = await planOf({ where: { name: { $startsWith: 'row 12' } }, orderBy: [{ field: 'name' }] });
+    const expected = [...records]
+      .filter(([, fields]) => (fields.name as string).startsWith('row 12'))
+      .sort(([, x], [, y]) => ((x.name as string) < (y.name as string) ? -1 : 1))
+      .map(([uid]) => uid);
+    expect(indexes.query(plan, source).map((key) => key.uid)).toEqual(expected);
+    expect(reads()).toBe(expected.length);
   });
 
   it('keeps its sorted lists right through many inserts, moves and removals', async () => {
@@ -132,6 +195,11 @@ describe('memory store index trees', () => {
         if (direction === 'desc') expected.reverse();
         expect(indexes.query(plan, source).map((key) => key.uid)).toEqual(expected);
       }
+      // The records of one value, in uid order, from the entries of that value.
+      const group = random(100);
+      expect(indexes.query(await planOf({ where: { group } }), source).map((key) => key.uid)).toEqual(
+        [...records.keys()].filter((uid) => records.get(uid)!.group === group).sort(),
+      );
       // Pages in uid order (no sort key): from each page's last uid to the next.
       const uids: string[] = [];
       let after: string | null = null;

@@ -1,4 +1,12 @@
-import type { Condition, CountPlan, JsonValue, QueryPlan, RecordKey, SortEntry } from '@constelite/store';
+import type {
+  Condition,
+  CountPlan,
+  JsonValue,
+  QueryPlan,
+  RecordKey,
+  Scalar,
+  SortEntry,
+} from '@constelite/store';
 import {
   canonicalJson,
   comparator,
@@ -13,8 +21,11 @@ import {
 // per-field indexes of every model, built by the first query that needs one and then kept by
 // the driver's writes (and undone with them), so that an equality or range query looks up its
 // records instead of reading every record, and a page in uid order starts at its position. The
-// index only narrows the candidates: each is then checked against the whole condition with the
-// store's own `matches`, so the answers are those of `Store`'s evaluation.
+// index narrows the candidates, and each is then checked against the whole condition with the
+// store's own `matches`, so the answers are those of `Store`'s evaluation; only when the
+// lookup is the whole condition (one field, an operator the index answers exactly) and no sort
+// value is needed are the records not read at all. At 100,000 records that read, a random
+// access into the record map for each candidate, cost more than the rest of the query.
 
 /** What the index reads from the driver's maps. */
 export interface MemorySource {
@@ -519,19 +530,28 @@ export class MemoryIndexes {
     const out: (SortEntry & { model: string })[] = [];
     if (ordered) {
       // The index gives the records in the plan's order: stop at the limit.
-      for (const uid of ordered) {
-        const fields = source.fields(uid);
-        if (!fields || !matches(plan.where, uid, fields, hasLink)) continue;
-        out.push({ values: sortValues(fields, plan.orderBy), uid, model: plan.models[0]! });
-        if (plan.limit !== null && out.length >= plan.limit) break;
+      const model = plan.models[0]!;
+      const keys: RecordKey[] = [];
+      for (const uid of ordered.uids) {
+        if (!ordered.exact) {
+          const fields = source.fields(uid);
+          if (!fields || !matches(plan.where, uid, fields, hasLink)) continue;
+        }
+        keys.push({ uid, model });
+        if (plan.limit !== null && keys.length >= plan.limit) break;
       }
-      return out.map(({ uid, model }) => ({ uid, model }));
+      return keys;
     }
-    for (const [model, uids] of this.#candidates(plan, source)) {
+    const sorted = plan.orderBy.length > 0;
+    for (const [model, uids, exact] of this.#candidates(plan, source)) {
       for (const uid of uids) {
-        const fields = source.fields(uid);
-        if (!fields || !matches(plan.where, uid, fields, hasLink)) continue;
-        const entry = { values: sortValues(fields, plan.orderBy), uid, model };
+        let values: (Scalar | null)[] = [];
+        if (!exact || sorted) {
+          const fields = source.fields(uid);
+          if (!fields || (!exact && !matches(plan.where, uid, fields, hasLink))) continue;
+          values = sortValues(fields, plan.orderBy);
+        }
+        const entry = { values, uid, model };
         if (isAfter(compare, entry, plan.after)) out.push(entry);
       }
     }
@@ -574,7 +594,14 @@ export class MemoryIndexes {
       }
       return count;
     }
-    for (const [, uids] of this.#candidates(plan, source)) {
+    for (const [, uids, exact] of this.#candidates(plan, source)) {
+      if (exact) {
+        const held = uids as Iterable<string> & { size?: number; length?: number };
+        if (typeof held.size === 'number') count += held.size;
+        else if (typeof held.length === 'number') count += held.length;
+        else for (const _ of held) count++;
+        continue;
+      }
       for (const uid of uids) {
         const fields = source.fields(uid);
         if (fields && matches(plan.where, uid, fields, hasLink)) count++;
@@ -597,66 +624,99 @@ export class MemoryIndexes {
   }
 
   /**
-   * The uids of a single model's records in the plan's order, from the sorted index of the
-   * only sort key, when a top-level condition on that key rules out records without it.
+   * The uids of a single model's records in the plan's order, from a sorted index, and whether
+   * the index range is the whole condition (then the records need no check). Either the only
+   * sort key has a top-level condition on it that rules out records without it, or there is no
+   * sort key and a top-level equality: the entries of one value are in uid order.
    */
-  #orderedScan(plan: QueryPlan, source: MemorySource): Iterable<string> | null {
+  #orderedScan(plan: QueryPlan, source: MemorySource): { uids: Iterable<string>; exact: boolean } | null {
+    if (plan.models.length !== 1 || plan.orderBy.length > 1) return null;
+    const top = topLevel(plan.where);
     const key = plan.orderBy[0];
-    if (!key || plan.orderBy.length !== 1 || plan.models.length !== 1) return null;
-    if (key.kind !== 'number' && key.kind !== 'string') return null;
-    const leaf = topLevel(plan.where).find(
-      (condition) =>
-        'field' in condition &&
-        condition.field === key.field &&
-        'value' in condition &&
-        typeof condition.value === key.kind &&
-        ['eq', 'gt', 'gte', 'lt', 'lte', 'startsWith'].includes(condition.op),
-    );
-    if (!leaf) return null;
-    const index = this.#field(plan.models[0]!, key.field, source);
-    const bounds = rangeOf(leaf) as { low?: Bound<string | number>; high?: Bound<string | number> };
+    let field: string;
+    let kind: 'number' | 'string';
+    let descending: boolean;
+    /** The value of the equality that decides the order when there is no sort key. */
+    let only: string | number | null = null;
+    if (key) {
+      if (key.kind !== 'number' && key.kind !== 'string') return null;
+      field = key.field;
+      kind = key.kind;
+      descending = key.direction === 'desc';
+    } else {
+      const equal = top.find(
+        (condition) =>
+          condition.op === 'eq' &&
+          (typeof condition.value === 'number' || typeof condition.value === 'string'),
+      );
+      if (equal?.op !== 'eq') return null;
+      field = equal.field;
+      kind = typeof equal.value as 'number' | 'string';
+      descending = plan.uidDirection === 'desc';
+      only = kind === 'number' ? (equal.value as number) : (equal.value as string);
+    }
+    const range = rangeOn(top, field, kind);
+    if (!range) return null;
+    const { bounds } = range;
     const after = plan.after;
     if (after) {
-      const value = after.values[0];
+      // Without a sort key the position is a uid among the entries of the one value.
+      const value = key ? after.values[0] : only;
       // A position past every value (a missing one, in ascending order) leaves nothing.
-      if (value === null || typeof value !== key.kind) {
-        if (key.direction === 'asc') return [];
+      if (value === null || typeof value !== kind) {
+        if (!descending) return { uids: [], exact: true };
       } else {
         const position = { value: value as string | number, open: true, uid: after.uid };
-        if (key.direction === 'asc') bounds.low = tighter(bounds.low, position, 'low', key.kind);
-        else bounds.high = tighter(bounds.high, position, 'high', key.kind);
+        if (!descending) bounds.low = tighter(bounds.low, position, 'low', kind);
+        else bounds.high = tighter(bounds.high, position, 'high', kind);
       }
     }
-    const list = (key.kind === 'number' ? index.numbers : index.strings) as SortedTree<string | number>;
-    return list.range({ ...bounds, descending: key.direction === 'desc' });
+    const index = this.#field(plan.models[0]!, field, source);
+    if (only !== null && top.length === 1) {
+      // A value held by one record at most (a unique field): the equality index has it without a seek.
+      const held = index.equal.get(equalKey(only));
+      if (typeof held !== 'object') {
+        const beyond =
+          held !== undefined &&
+          (!after ||
+            (descending ? compareStrings(held, after.uid) < 0 : compareStrings(held, after.uid) > 0));
+        return { uids: beyond ? [held] : [], exact: true };
+      }
+    }
+    const list = (kind === 'number' ? index.numbers : index.strings) as SortedTree<string | number>;
+    return { uids: list.range({ ...bounds, descending }), exact: range.exact };
   }
 
-  /** Candidate uids per model: from an index lookup of a top-level condition, else every record. */
-  #candidates(plan: CountPlan, source: MemorySource): [string, Iterable<string>][] {
+  /**
+   * Candidate uids per model: from an index lookup of a top-level condition, else every record;
+   * and whether the lookup is the whole condition, so that every candidate matches.
+   */
+  #candidates(plan: CountPlan, source: MemorySource): [string, Iterable<string>, boolean][] {
     const top = topLevel(plan.where);
     const has = top.find((condition) => condition.op === 'has');
     if (has && has.op === 'has') {
       const byModel = new Map<string, string[]>(plan.models.map((model) => [model, []]));
       for (const key of source.sourcesOf(has.target, has.field)) byModel.get(key.model)?.push(key.uid);
-      return [...byModel];
+      return [...byModel].map(([model, uids]) => [model, uids, false]);
     }
     const leaf = indexedLeaf(top);
-    return plan.models.map((model): [string, Iterable<string>] => {
-      if (!leaf || !('field' in leaf)) return [model, source.uidsOf(model)];
+    const exact = leaf !== undefined && top.length === 1 && answersExactly(leaf);
+    return plan.models.map((model): [string, Iterable<string>, boolean] => {
+      if (!leaf || !('field' in leaf)) return [model, source.uidsOf(model), false];
       const index = this.#field(model, leaf.field, source);
       switch (leaf.op) {
         case 'eq':
-          return [model, index.holding(leaf.value)];
+          return [model, index.holding(leaf.value), exact];
         case 'in':
-          return [model, new Set(leaf.values.flatMap((value) => [...index.holding(value)]))];
+          return [model, new Set(leaf.values.flatMap((value) => [...index.holding(value)])), exact];
         case 'exists':
-          return [model, index.present];
+          return [model, index.present, exact];
         default: {
           const bounds = rangeOf(leaf);
           const list = (
             typeof (leaf as { value: unknown }).value === 'number' ? index.numbers : index.strings
           ) as SortedTree<string | number>;
-          return [model, list.range({ ...bounds, descending: false })];
+          return [model, list.range({ ...bounds, descending: false }), exact];
         }
       }
     });
@@ -696,6 +756,79 @@ function rangeOf(condition: Condition): { low?: Bound<string | number>; high?: B
   }
 }
 
+/** Whether the index lookup of a condition (`#candidates`) finds exactly the records it matches. */
+function answersExactly(condition: Condition): boolean {
+  switch (condition.op) {
+    case 'eq':
+    case 'in':
+      // The equality index keys values by their canonical JSON: deep equality exactly.
+      return true;
+    case 'exists':
+      return condition.exists;
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte':
+      // A sorted list holds the values of one type, compared as the condition compares them.
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * The range of `kind` values of `field` that the top-level conditions on it admit (their
+ * intersection), or null when none is a comparison, equality or prefix of that kind; exact
+ * when those conditions are the whole condition and the range admits no more than they do.
+ */
+function rangeOn(
+  top: readonly Condition[],
+  field: string,
+  kind: 'number' | 'string',
+): { bounds: { low?: Bound<string | number>; high?: Bound<string | number> }; exact: boolean } | null {
+  let low: Bound<string | number> | undefined;
+  let high: Bound<string | number> | undefined;
+  let used = 0;
+  let exact = true;
+  for (const condition of top) {
+    if (
+      !('field' in condition) ||
+      condition.field !== field ||
+      !('value' in condition) ||
+      typeof condition.value !== kind ||
+      !['eq', 'gt', 'gte', 'lt', 'lte', 'startsWith'].includes(condition.op)
+    )
+      continue;
+    used++;
+    // A prefix's range is checked on the records rather than trusted.
+    if (condition.op === 'startsWith') exact = false;
+    const range = rangeOf(condition);
+    if (range.low) low = narrower(low, range.low, 'low', kind);
+    if (range.high) high = narrower(high, range.high, 'high', kind);
+  }
+  if (used === 0) return null;
+  const bounds: { low?: Bound<string | number>; high?: Bound<string | number> } = {};
+  if (low) bounds.low = low;
+  if (high) bounds.high = high;
+  return { bounds, exact: exact && used === top.length };
+}
+
+/** The narrower of two bounds of one side of a range (neither a keyset position). */
+function narrower(
+  bound: Bound<string | number> | undefined,
+  other: Bound<string | number>,
+  side: 'low' | 'high',
+  kind: 'number' | 'string',
+): Bound<string | number> {
+  if (!bound) return other;
+  const order =
+    kind === 'number'
+      ? (other.value as number) - (bound.value as number)
+      : compareStrings(other.value as string, bound.value as string);
+  if (order === 0) return { value: bound.value, open: bound.open || other.open };
+  return (side === 'low' ? order > 0 : order < 0) ? other : bound;
+}
+
 /** The tighter of a range's bound and a keyset position (the position excludes itself). */
 function tighter(
   bound: Bound<string | number> | undefined,
@@ -727,6 +860,13 @@ function indexedLeaf(top: readonly Condition[]): Condition | undefined {
   );
 }
 
+/**
+ * The conditions that must all hold, with nested `and`s opened: the plan of
+ * `{ a: { $gt: 1, $lt: 5 }, b: 2 }` is an `and` holding the `and` of `a`'s two comparisons.
+ */
 function topLevel(where: Condition | null): readonly Condition[] {
-  return where === null ? [] : where.op === 'and' ? where.conditions : [where];
+  if (where === null) return [];
+  if (where.op !== 'and') return [where];
+  if (!where.conditions.some((condition) => condition.op === 'and')) return where.conditions;
+  return where.conditions.flatMap((condition) => topLevel(condition));
 }
