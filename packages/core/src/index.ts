@@ -45,6 +45,7 @@ export {
   type RefTo,
   recordFromJSON,
   ref,
+  refTarget,
   type StoreInfo,
   type StoreRecord,
 } from './ref.js';

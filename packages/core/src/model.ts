@@ -314,8 +314,12 @@ export function stateModel<N extends string, S extends Shape>(
     const result = objectSchema.safeParse(given);
     if (!result.success) return result;
     const state: AnyState = { model_name: name };
-    for (const [field, value] of Object.entries(result.data)) {
-      if (field !== 'model_name' && value !== null && value !== undefined) state[field] = value;
+    const data = result.data as Record<string, unknown>;
+    // (for…in over zod's own output object: no array of entries to allocate)
+    for (const field in data) {
+      if (field === 'model_name' || !Object.hasOwn(data, field)) continue;
+      const value = data[field];
+      if (value !== null && value !== undefined) state[field] = value;
     }
     return { success: true as const, data: state as State<N, S> };
   }
@@ -334,7 +338,7 @@ export function stateModel<N extends string, S extends Shape>(
         extra: { model: name, issues: issuesJSON(result.error) },
       });
     }
-    parsedStates.set(result.data, snapshot(result.data));
+    ParsedStamp.set(result.data, snapshot(result.data));
     return result.data;
   }
 
@@ -377,8 +381,39 @@ export function stateModel<N extends string, S extends Shape>(
   return model;
 }
 
-/** The states a model produced, each with the values it had then (see `isParsedState`). */
-const parsedStates = new WeakMap<object, unknown[]>();
+/** Returns the object it is given, so that a subclass can put a private field on any object. */
+class Stamped {
+  constructor(target: object) {
+    // biome-ignore lint/correctness/noConstructorReturn: the stamp goes on the given object
+    return target;
+  }
+}
+
+/**
+ * The values a state had when a model produced it (see `isParsedState`), kept in a private
+ * field on the state itself: no code outside this class can read, set or copy it (a spread,
+ * `structuredClone` or JSON copy of the state has none), and, unlike a WeakMap entry, it costs
+ * the garbage collector nothing extra (ephemeron entries made a WeakMap set cost more than
+ * the whole zod parse of a small state).
+ */
+class ParsedStamp extends Stamped {
+  #values: unknown[];
+
+  private constructor(state: object, values: unknown[]) {
+    super(state);
+    this.#values = values;
+  }
+
+  static set(state: object, values: unknown[]): void {
+    // (a sub-model's parse stamped it already when an outer parse resolved to the sub-model)
+    if (#values in state) (state as ParsedStamp).#values = values;
+    else new ParsedStamp(state, values);
+  }
+
+  static get(state: object): unknown[] | undefined {
+    return #values in state ? (state as ParsedStamp).#values : undefined;
+  }
+}
 
 function snapshot(state: object): unknown[] {
   const values: unknown[] = [];
@@ -394,7 +429,7 @@ function snapshot(state: object): unknown[] {
  */
 export function isParsedState(state: unknown): state is AnyState {
   if (typeof state !== 'object' || state === null) return false;
-  const before = parsedStates.get(state);
+  const before = ParsedStamp.get(state);
   if (!before) return false;
   let index = 0;
   for (const key in state) {
@@ -414,8 +449,9 @@ function dropUnknownNulls(
   known: Record<string, unknown>,
 ): Record<string, unknown> {
   let out: Record<string, unknown> | null = null;
-  for (const key of Object.keys(input)) {
-    if (input[key] === null && !Object.hasOwn(known, key)) {
+  // (for…in, not Object.keys: no array on every parse; inherited keys are no fields of it)
+  for (const key in input) {
+    if (input[key] === null && Object.hasOwn(input, key) && !Object.hasOwn(known, key)) {
       out ??= { ...input };
       delete out[key];
     }

@@ -47,6 +47,23 @@ export interface RefInit<S extends AnyState> {
 const ownKeys = new Set(['record', 'guid', 'state', 'state_model_name', 'model_name']);
 
 /**
+ * The key under which a ref's proxy gives its target. Module-private (no `Symbol.for`): no
+ * other code can ask for it, or answer it. (A private field on the proxy would do too, but
+ * adding one to a proxy costs more than all the traps it saves.)
+ */
+const targetKey = Symbol('Ref target');
+
+/**
+ * The `Ref` object behind `ref`'s field-access proxy (`ref` itself when it is no proxy of this
+ * copy of core, such as a ref in its JSON form). Reading its fields runs no proxy trap, so a
+ * store reads a ref it is given through it; field access by state field name (`ref.name`)
+ * does not work on it, so it is for reading a ref's own fields, not for handing out.
+ */
+export function refTarget<R extends Ref>(ref: R): R {
+  return ((ref as unknown as Record<symbol, R | undefined>)[targetKey] ?? ref) as R;
+}
+
+/**
  * A pointer to one record in one store, optionally carrying a (partial) state of the record.
  * Fields of the state can be read and written through the ref: `rCat.name = 'Snowball II'`.
  */
@@ -145,6 +162,7 @@ function describeValue(value: unknown): string {
 
 const refProxyHandler: ProxyHandler<Ref> = {
   get(target, property, receiver) {
+    if (property === targetKey) return target;
     if (typeof property === 'symbol' || property in target) return Reflect.get(target, property, receiver);
     if (property === 'then') return undefined;
     return target.state?.[property];

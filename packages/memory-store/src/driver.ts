@@ -54,7 +54,9 @@ function copy<T extends JsonValue>(value: T): T {
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) return value.map(copy) as T;
   const out: { [key: string]: JsonValue } = {};
-  for (const key of Object.keys(value)) {
+  // (for…in with hasOwn, not Object.keys: no array of keys for every object copied)
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
     const item = copy(value[key] as JsonValue);
     if (key === '__proto__')
       Object.defineProperty(out, key, { value: item, writable: true, enumerable: true, configurable: true });
@@ -72,6 +74,11 @@ function jsonEqual(a: JsonValue | undefined, b: JsonValue): boolean {
 /** The data of one MemoryDriver, shared by its transactions. */
 interface MemoryData {
   readonly records: Map<string, MemoryRecord>;
+  /**
+   * model → its records' uids, in the order of `records`, for the models a query has needed
+   * (`uidsOfModel` makes a model's set then, and every write keeps it from then on): a store
+   * that is never queried by model pays no set entry per record, in time or memory.
+   */
   readonly byModel: Map<string, Set<string>>;
   readonly links: Map<string, OutgoingLinks>;
   /** target uid → `${source uid}\0${field}` → link. */
@@ -83,6 +90,17 @@ interface MemoryData {
   readonly byGuid: Map<string, string>;
   /** record uid → dynamic field → its series (contract version 3: series kept apart from the fields). */
   readonly series: Map<string, Map<string, MemorySeries>>;
+}
+
+/** The uids of the records of `model`, in the order of `records`: the set `byModel` keeps, made on first need. */
+function uidsOfModel(data: MemoryData, model: string): Set<string> {
+  let uids = data.byModel.get(model);
+  if (uids === undefined) {
+    uids = new Set<string>();
+    for (const [uid, record] of data.records) if (record.model === model) uids.add(uid);
+    data.byModel.set(model, uids);
+  }
+  return uids;
 }
 
 /** A series as two arrays in timestamp order: a binary search finds a point, an append is a push. */
@@ -132,8 +150,8 @@ export class MemoryDriver implements StorageDriver {
   };
   /** Read transactions running. */
   #readers = 0;
-  /** Whether a write transaction is running. */
-  #writing = false;
+  /** The write transaction running, if one is. */
+  #writer: MemoryTransaction | null = null;
   /** Transactions waiting to start, in the order they were asked for. */
   readonly #waiting: { mode: TransactionMode; start: () => void }[] = [];
 
@@ -145,33 +163,64 @@ export class MemoryDriver implements StorageDriver {
   transaction<T>(mode: TransactionMode, work: (tx: StorageTransaction) => Promise<T>): Promise<T> {
     // A transaction that can start starts at once (no queue hop): a read when no write runs or
     // waits, a write when nothing runs or waits.
-    if (this.#waiting.length === 0 && !this.#writing && (mode === 'read' || this.#readers === 0))
+    if (this.#waiting.length === 0 && !this.#writer && (mode === 'read' || this.#readers === 0))
       return this.#execute(mode, work);
     return new Promise<T>((resolve, reject) => {
       this.#waiting.push({ mode, start: () => this.#execute(mode, work).then(resolve, reject) });
     });
   }
 
-  async #execute<T>(mode: TransactionMode, work: (tx: StorageTransaction) => Promise<T>): Promise<T> {
-    if (mode === 'read') this.#readers++;
-    else this.#writing = true;
+  #execute<T>(mode: TransactionMode, work: (tx: StorageTransaction) => Promise<T>): Promise<T> {
+    // A promise chain rather than an async function, with the ending steps made once per
+    // driver (a write runs alone, so the one running is `#writer`): a small put or get is a
+    // few microseconds, and a promise and two closures per transaction were a good part of it.
     const tx = new MemoryTransaction(this.#data, mode);
+    if (mode === 'read') this.#readers++;
+    else this.#writer = tx;
+    let running: Promise<T>;
     try {
-      return await work(tx);
+      running = Promise.resolve(work(tx));
     } catch (error) {
-      tx.rollback();
-      throw error;
+      running = Promise.reject(error);
+    }
+    return mode === 'read'
+      ? running.then(this.#readDone, this.#readFailed)
+      : running.then(this.#writeDone, this.#writeFailed);
+  }
+
+  readonly #readDone = <T>(value: T): T => {
+    this.#readers--;
+    this.#startWaiting();
+    return value;
+  };
+
+  readonly #readFailed = (error: unknown): never => {
+    this.#readers--;
+    this.#startWaiting();
+    throw error;
+  };
+
+  readonly #writeDone = <T>(value: T): T => {
+    this.#writer = null;
+    this.#startWaiting();
+    return value;
+  };
+
+  /** Rolls back the write whose work threw, then ends it. */
+  readonly #writeFailed = (error: unknown): never => {
+    try {
+      this.#writer?.rollback();
     } finally {
-      if (mode === 'read') this.#readers--;
-      else this.#writing = false;
+      this.#writer = null;
       this.#startWaiting();
     }
-  }
+    throw error;
+  };
 
   /** Starts the waiting transactions that can start now, in order. */
   #startWaiting(): void {
     const waiting = this.#waiting;
-    while (waiting.length > 0 && !this.#writing) {
+    while (waiting.length > 0 && !this.#writer) {
       const next = waiting[0]!;
       if (next.mode === 'write' && this.#readers > 0) return;
       waiting.shift();
@@ -180,14 +229,22 @@ export class MemoryDriver implements StorageDriver {
   }
 }
 
+const NOTHING_TO_UNDO: Undo[] = Object.freeze([]) as unknown as Undo[];
+
+/** The answer of a primitive that answers nothing: settled, so every caller may share it. */
+const DONE: Promise<void> = Promise.resolve();
+
 /** One transaction: the primitives over the driver's maps, with an undo log. */
 class MemoryTransaction implements StorageTransaction {
-  readonly #undo: Undo[] = [];
+  readonly #undo: Undo[];
 
   constructor(
     private readonly data: MemoryData,
     private readonly mode: TransactionMode,
-  ) {}
+  ) {
+    // A read writes nothing, so it has nothing to undo: it shares one frozen, empty log.
+    this.#undo = mode === 'write' ? [] : NOTHING_TO_UNDO;
+  }
 
   /** Replays the undo log, newest first. */
   rollback(): void {
@@ -204,29 +261,32 @@ class MemoryTransaction implements StorageTransaction {
     return found;
   }
 
-  async readRecord(uid: string): Promise<StoredRecord | null> {
+  // readRecord and createRecord, which every get and put calls, are no async functions: an
+  // answer known at once is one settled promise (one shared promise for createRecord), and a
+  // failure still rejects.
+  readRecord(uid: string): Promise<StoredRecord | null> {
     const record = this.data.records.get(uid);
-    return record ? { uid, model: record.model, fields: copy(record.fields) } : null;
+    return Promise.resolve(record ? { uid, model: record.model, fields: copy(record.fields) } : null);
   }
 
-  async createRecord(record: StoredRecord): Promise<void> {
-    this.#writable();
-    const { records, byModel, indexes } = this.data;
-    const { uid, model } = record;
-    const stored = { model, fields: copy(record.fields) };
-    records.set(uid, stored);
-    let uids = byModel.get(model);
-    if (uids === undefined) {
-      uids = new Set<string>();
-      byModel.set(model, uids);
+  createRecord(record: StoredRecord): Promise<void> {
+    try {
+      this.#writable();
+      const { records, byModel, indexes } = this.data;
+      const { uid, model } = record;
+      const stored = { model, fields: copy(record.fields) };
+      records.set(uid, stored);
+      byModel.get(model)?.add(uid);
+      indexes.add(uid, model, stored.fields);
+      this.#undo.push(() => {
+        indexes.remove(uid, model, stored.fields);
+        records.delete(uid);
+        byModel.get(model)?.delete(uid);
+      });
+    } catch (error) {
+      return Promise.reject(error);
     }
-    uids.add(uid);
-    indexes.add(uid, model, stored.fields);
-    this.#undo.push(() => {
-      indexes.remove(uid, model, stored.fields);
-      records.delete(uid);
-      byModel.get(model)?.delete(uid);
-    });
+    return DONE;
   }
 
   async writeFields(uid: string, fields: Record<string, JsonValue>): Promise<void> {
@@ -337,11 +397,11 @@ class MemoryTransaction implements StorageTransaction {
   }
 
   async query(models: readonly string[], where?: WhereClause): Promise<RecordKey[]> {
-    const { records, byModel } = this.data;
+    const { records } = this.data;
     const out: RecordKey[] = [];
     const conditions = where ? Object.entries(where) : [];
     for (const model of models) {
-      for (const uid of byModel.get(model) ?? []) {
+      for (const uid of uidsOfModel(this.data, model)) {
         const record = records.get(uid)!;
         if (conditions.every(([field, value]) => jsonEqual(record.fields[field], value)))
           out.push({ uid, model });
@@ -458,10 +518,11 @@ class MemoryTransaction implements StorageTransaction {
   }
 
   #source(): MemorySource {
-    const { records, byModel, incoming } = this.data;
+    const { records, incoming } = this.data;
+    const data = this.data;
     return {
       fields: (uid) => records.get(uid)?.fields,
-      uidsOf: (model) => byModel.get(model) ?? [],
+      uidsOf: (model) => uidsOfModel(data, model),
       *sourcesOf(target, field) {
         for (const link of incoming.get(target)?.values() ?? []) if (link.field === field) yield link.source;
       },

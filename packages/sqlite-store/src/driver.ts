@@ -1,13 +1,17 @@
 import { performance } from 'node:perf_hooks';
 import { StoreFaultError } from '@constelite/core';
 import type {
+  CountPlan,
   IncomingLink,
   JsonValue,
   Link,
+  QueryPlan,
   RecordKey,
+  SeriesWindow,
   StorageCapabilities,
   StorageDriver,
   StorageTransaction,
+  StoredPoint,
   StoredRecord,
   TransactionMode,
   WhereClause,
@@ -123,29 +127,16 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 class Slicer {
   #since = performance.now();
 
-  /** Pauses if the slice is used up. Cheap when it is not: call it often. */
-  async breathe(): Promise<void> {
-    if (performance.now() - this.#since <= SLICE_MS) return;
-    await nextTurn();
-    this.#since = performance.now();
+  /** True when the slice is used up: the caller should `breathe` before it goes on. */
+  get due(): boolean {
+    return performance.now() - this.#since > SLICE_MS;
   }
 
-  /**
-   * `tx` with `breathe` before each primitive. Not async itself: a primitive called within its
-   * slice runs at once, without the two promise hops an async wrapper costs on every call.
-   */
-  wrap(tx: StorageTransaction): StorageTransaction {
-    const out: Record<string, unknown> = {};
-    for (const [name, primitive] of Object.entries(tx) as [
-      string,
-      (...args: unknown[]) => Promise<unknown>,
-    ][]) {
-      out[name] = (...args: unknown[]) => {
-        if (performance.now() - this.#since <= SLICE_MS) return primitive(...args);
-        return this.breathe().then(() => primitive(...args));
-      };
-    }
-    return out as unknown as StorageTransaction;
+  /** Pauses if the slice is used up. Cheap when it is not: call it often. */
+  async breathe(): Promise<void> {
+    if (!this.due) return;
+    await nextTurn();
+    this.#since = performance.now();
   }
 }
 
@@ -158,7 +149,9 @@ interface Connection {
   readonly statements: ReturnType<typeof prepare>;
   readonly queryIndex: SqliteQueryIndex;
   /** The last transaction queued on the connection; the next one waits for it. */
-  queue: Promise<unknown>;
+  tail: Promise<unknown>;
+  /** Transactions queued or running on the connection; with none, the next one starts at once. */
+  pending: number;
 }
 
 interface RecordRow {
@@ -182,6 +175,7 @@ interface LinkRow {
 const LINK_PAGE = 2000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const ignore = () => undefined;
 
 /** SQLITE_BUSY and its extended codes: another connection holds a lock the statement needs. */
 function isBusy(error: unknown): boolean {
@@ -285,7 +279,8 @@ export class SqliteDriver implements StorageDriver {
         db: this.#db,
         statements: this.#statements,
         queryIndex: this.#queryIndex,
-        queue: Promise.resolve(),
+        tail: Promise.resolve(),
+        pending: 0,
       };
       if (options.path !== ':memory:') {
         this.#reader = openReader(options.path, this.#cacheSizeMiB);
@@ -315,12 +310,44 @@ export class SqliteDriver implements StorageDriver {
 
   transaction<T>(mode: TransactionMode, work: (tx: StorageTransaction) => Promise<T>): Promise<T> {
     const connection = mode === 'read' && this.#reader ? this.#reader : this.#writer;
-    const run = async (): Promise<T> => {
+    // With nothing queued on the connection the transaction starts at once; otherwise after
+    // the last one queued, whether that one succeeds or fails.
+    const result =
+      connection.pending++ === 0
+        ? this.#run(connection, mode, work)
+        : connection.tail.then(
+            () => this.#run(connection, mode, work),
+            () => this.#run(connection, mode, work),
+          );
+    connection.tail = result;
+    return result;
+  }
+
+  /** Runs `work` in a transaction on `connection`, again after a busy file lock, until the deadline. */
+  async #run<T>(
+    connection: Connection,
+    mode: TransactionMode,
+    work: (tx: StorageTransaction) => Promise<T>,
+  ): Promise<T> {
+    try {
+      const { db, statements } = connection;
       const deadline = Date.now() + this.#busyTimeoutMs;
       for (let attempt = 1; ; attempt++) {
+        if (this.#closed) {
+          throw new StoreFaultError(`sqlite store ${this.path}: the database is closed`, {
+            extra: { path: this.path },
+          });
+        }
+        const tx = new SqliteTransaction(this.path, connection, mode);
+        let result: T;
         try {
-          return await this.#attempt(connection, mode, work);
+          // Prepared once per connection: parsing BEGIN and COMMIT on every call cost a third of a get.
+          (mode === 'write' ? statements.beginWrite : statements.beginRead).run();
+          result = await work(tx);
+          statements.commit.run();
         } catch (error) {
+          tx.end();
+          if (db.inTransaction) statements.rollback.run();
           if (!isBusy(error)) throw error;
           if (Date.now() >= deadline) {
             throw new StoreFaultError(
@@ -331,245 +358,293 @@ export class SqliteDriver implements StorageDriver {
           // Wait without blocking the event loop (SQLite's own busy timeout would), then run
           // the whole transaction again, as the contract allows.
           await sleep(Math.random() * Math.min(100, 2 ** attempt));
+          continue;
         }
+        tx.end();
+        if (mode === 'write') this.#checkpointer?.poke();
+        return result;
       }
-    };
-    const result = connection.queue.then(run, run);
-    connection.queue = result.catch(() => undefined);
-    return result;
-  }
-
-  async #attempt<T>(
-    connection: Connection,
-    mode: TransactionMode,
-    work: (tx: StorageTransaction) => Promise<T>,
-  ): Promise<T> {
-    if (this.#closed) {
-      throw new StoreFaultError(`sqlite store ${this.path}: the database is closed`, {
-        extra: { path: this.path },
-      });
-    }
-    const { db, statements } = connection;
-    // Prepared once per connection: parsing BEGIN and COMMIT on every call cost a third of a get.
-    (mode === 'write' ? statements.beginWrite : statements.beginRead).run();
-    let active = true;
-    const slicer = new Slicer();
-    const tx = slicer.wrap(this.#transaction(connection, mode, () => active, slicer));
-    try {
-      const result = await work(tx);
-      statements.commit.run();
-      if (mode === 'write') this.#checkpointer?.poke();
-      return result;
-    } catch (error) {
-      if (db.inTransaction) statements.rollback.run();
-      throw error;
     } finally {
-      active = false;
+      connection.pending--;
     }
   }
 
   /** Waits for queued transactions, then closes the database file. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    await Promise.all([this.#writer.queue, this.#reader?.queue]);
+    const settled = (connection: Connection | null) => connection?.tail.then(ignore, ignore);
+    await Promise.all([settled(this.#writer), settled(this.#reader)]);
     this.#closed = true;
     await this.#checkpointer?.close();
     this.#reader?.db.close();
     this.#db.close();
   }
+}
 
-  #transaction(
-    connection: Connection,
-    mode: TransactionMode,
-    isActive: () => boolean,
-    slicer: Slicer,
-  ): StorageTransaction {
-    const s = connection.statements;
-    const db = connection.db;
-    const check = (write: boolean) => {
-      if (!isActive())
-        throw new StoreFaultError(`sqlite store ${this.path}: the transaction has ended`, {
-          extra: { path: this.path },
-        });
-      if (write && mode !== 'write')
-        throw new StoreFaultError(`sqlite store ${this.path}: write in a read transaction`, {
-          extra: { path: this.path },
-        });
-    };
-    const queryIndex = connection.queryIndex;
-    const indexValues = (uid: string, model: string, fields: Record<string, JsonValue>, fresh: boolean) => {
-      queryIndex.write(uid, model, fields, fresh);
-      for (const [field, value] of Object.entries(fields)) {
-        if (!fresh) s.deleteValue.run(uid, field);
-        if (isScalar(value)) s.insertValue.run(uid, model, field, JSON.stringify(value));
-      }
-    };
+/**
+ * The primitives of one transaction on one connection: one small object, its primitives on
+ * the prototype (the closures a transaction used to make, about forty, cost more than a get's
+ * statements). Before each primitive it lets the event loop run if its slice is used up, and
+ * it refuses to run once its transaction has ended (a reference kept past the end) or to write
+ * in a read transaction, with a `STORE_FAULT`.
+ */
+class SqliteTransaction implements StorageTransaction {
+  readonly #path: string;
+  readonly #mode: TransactionMode;
+  readonly #db: Database.Database;
+  readonly #s: ReturnType<typeof prepare>;
+  readonly #queryIndex: SqliteQueryIndex;
+  readonly #slicer = new Slicer();
+  #active = true;
 
-    return {
-      async getModels(uids) {
-        check(false);
-        const one = uids.length === 1 ? s.getModel.get(uids[0]!) : undefined;
-        const rows = one ? [one] : await rowsOf<KeyRow>(db, slicer, 'SELECT uid, model FROM records', uids);
-        return new Map(rows.map((row) => [row.uid, row.model]));
-      },
-      async readRecord(uid) {
-        check(false);
-        const row = s.readRecord.get(uid);
-        return row
-          ? { uid: row.uid, model: row.model, fields: JSON.parse(row.fields) as Record<string, JsonValue> }
-          : null;
-      },
-      async createRecord(record: StoredRecord) {
-        check(true);
-        s.insertRecord.run(record.uid, record.model, JSON.stringify(record.fields));
-        indexValues(record.uid, record.model, record.fields, true);
-      },
-      async writeFields(uid, fields) {
-        check(true);
-        const row = s.readRecord.get(uid);
-        if (!row)
-          throw new StoreFaultError(`sqlite store: no record ${uid} to write fields to`, { extra: { uid } });
-        const merged = { ...(JSON.parse(row.fields) as Record<string, JsonValue>), ...fields };
-        s.updateFields.run(JSON.stringify(merged), uid);
-        indexValues(uid, row.model, fields, false);
-      },
-      async deleteRecord(uid) {
-        check(true);
-        s.deleteOutgoing.run(uid);
-        s.deleteValues.run(uid);
-        queryIndex.remove(uid);
-        s.deleteGuid.run(uid);
-        s.deleteSeries.run(uid);
-        s.deleteRecord.run(uid);
-      },
-      async readSeries(uid, field, window) {
-        check(false);
-        const rows =
-          window.from === undefined && window.to === undefined
-            ? s.readSeries.all(uid, field)
-            : s.readSeriesWindow.all(
-                uid,
-                field,
-                window.from ?? -Number.MAX_VALUE,
-                window.to ?? Number.MAX_VALUE,
-              );
-        return rows.map((row) => ({ timestamp: row.timestamp, value: JSON.parse(row.value) as JsonValue }));
-      },
-      async appendPoints(source, field, points) {
-        check(true);
-        for (const point of points) {
-          await slicer.breathe();
-          s.upsertPoint.run(source.uid, field, point.timestamp, JSON.stringify(point.value));
-        }
-      },
-      async clearSeries(uid, field) {
-        check(true);
-        s.clearSeries.run(uid, field);
-      },
-      async readGuids(uids) {
-        check(false);
-        const one = uids.length === 1 ? s.readGuid.get(uids[0]!) : undefined;
-        const rows = one ? [one] : await rowsOf<GuidRow>(db, slicer, 'SELECT uid, guid FROM guids', uids);
-        return new Map(rows.map((row) => [row.uid, row.guid]));
-      },
-      async findGuid(guid) {
-        check(false);
-        return s.findGuid.get(guid)?.uid ?? null;
-      },
-      async writeGuid(uid, guid) {
-        check(true);
-        s.insertGuid.run(uid, guid);
-      },
-      async readLinks(uid, field) {
-        check(false);
-        const toLink = (row: LinkRow): Link => ({
-          field: row.field,
-          target: { uid: row.target, model: row.target_model },
-        });
-        if (field === undefined) return s.readLinks.all(uid).map(toLink);
-        // A field's list is read in pages along the (source, field, seq) index, so that a list
-        // of 100,000 members does not hold the event loop in one statement.
-        const out: Link[] = [];
-        for (let after = -1; ; ) {
-          const rows = s.readFieldLinksPage.all(uid, field, after, LINK_PAGE);
-          for (const row of rows) out.push(toLink(row));
-          if (rows.length < LINK_PAGE) return out;
-          after = rows[rows.length - 1]!.seq;
-          check(false);
-          await slicer.breathe();
-        }
-      },
-      async addLinks(source, field, targets) {
-        check(true);
-        for (let index = 0; index < targets.length; index++) {
-          if (index % ROWS_PER_BREATH === ROWS_PER_BREATH - 1) {
-            await slicer.breathe();
-            check(true);
-          }
-          const target = targets[index]!;
-          s.insertLink.run(source.uid, source.model, field, target.uid, target.model);
-        }
-      },
-      async removeLinks(source, field, targets) {
-        check(true);
-        if (!targets) {
-          s.deleteFieldLinks.run(source, field);
-          return;
-        }
-        for (let index = 0; index < targets.length; index++) {
-          if (index % ROWS_PER_BREATH === ROWS_PER_BREATH - 1) {
-            await slicer.breathe();
-            check(true);
-          }
-          s.deleteLink.run(source, field, targets[index]!);
-        }
-      },
-      async readIncomingLinks(target, fields) {
-        check(false);
-        const rows = s.readIncoming.all(target);
-        return rows
-          .filter((row) => !fields || fields.includes(row.field))
-          .map(
-            (row): IncomingLink => ({
-              field: row.field,
-              source: { uid: row.source, model: row.source_model },
-            }),
-          );
-      },
-      async removeIncomingLinks(target) {
-        check(true);
-        s.deleteIncoming.run(target);
-      },
-      async query(models, where?: WhereClause) {
-        check(false);
-        if (models.length === 0) return [];
-        const conditions = Object.entries(where ?? {});
-        const indexed = conditions.filter((entry): entry is [string, Scalar] => isScalar(entry[1]));
-        const rest = conditions.filter(([, value]) => !isScalar(value));
-        const { sql, params } = querySql(models, indexed, rest.length > 0);
-        const rows = db.prepare<unknown[], KeyRow & { fields?: string }>(sql).all(...params);
-        const out: RecordKey[] = [];
-        for (const row of rows) {
-          if (rest.length > 0) {
-            const fields = JSON.parse(row.fields ?? '{}') as Record<string, JsonValue>;
-            if (!rest.every(([field, value]) => JSON.stringify(fields[field]) === JSON.stringify(value)))
-              continue;
-          }
-          out.push({ uid: row.uid, model: row.model });
-        }
-        return out;
-      },
-      // Query pushdown: the whole plan as one SELECT over the value index (query-sql.ts).
-      async queryNative(plan) {
-        check(false);
-        return queryIndex.query(plan);
-      },
-      async countNative(plan) {
-        check(false);
-        return queryIndex.count(plan);
-      },
-    };
+  constructor(path: string, connection: Connection, mode: TransactionMode) {
+    this.#path = path;
+    this.#mode = mode;
+    this.#db = connection.db;
+    this.#s = connection.statements;
+    this.#queryIndex = connection.queryIndex;
   }
+
+  /** Ends the transaction: every later call of a primitive fails. */
+  end(): void {
+    this.#active = false;
+  }
+
+  /**
+   * Before a primitive: a pause when the slice is used up (a promise then, nothing otherwise),
+   * then the checks.
+   */
+  #enter(write: boolean): Promise<void> | undefined {
+    if (this.#slicer.due) return this.#slicer.breathe().then(() => this.#check(write));
+    this.#check(write);
+    return undefined;
+  }
+
+  #check(write: boolean): void {
+    if (!this.#active)
+      throw new StoreFaultError(`sqlite store ${this.#path}: the transaction has ended`, {
+        extra: { path: this.#path },
+      });
+    if (write && this.#mode !== 'write')
+      throw new StoreFaultError(`sqlite store ${this.#path}: write in a read transaction`, {
+        extra: { path: this.#path },
+      });
+  }
+
+  #indexValues(uid: string, model: string, fields: Record<string, JsonValue>, fresh: boolean): void {
+    const s = this.#s;
+    this.#queryIndex.write(uid, model, fields, fresh);
+    for (const [field, value] of Object.entries(fields)) {
+      if (!fresh) s.deleteValue.run(uid, field);
+      if (isScalar(value)) s.insertValue.run(uid, model, field, JSON.stringify(value));
+    }
+  }
+
+  async getModels(uids: readonly string[]): Promise<Map<string, string>> {
+    const pause = this.#enter(false);
+    if (pause) await pause;
+    const one = uids.length === 1 ? this.#s.getModel.get(uids[0]!) : undefined;
+    const rows = one
+      ? [one]
+      : await rowsOf<KeyRow>(this.#db, this.#slicer, 'SELECT uid, model FROM records', uids);
+    return new Map(rows.map((row) => [row.uid, row.model]));
+  }
+
+  async readRecord(uid: string): Promise<StoredRecord | null> {
+    const pause = this.#enter(false);
+    if (pause) await pause;
+    const row = this.#s.readRecord.get(uid);
+    return row
+      ? { uid: row.uid, model: row.model, fields: JSON.parse(row.fields) as Record<string, JsonValue> }
+      : null;
+  }
+
+  async createRecord(record: StoredRecord): Promise<void> {
+    const pause = this.#enter(true);
+    if (pause) await pause;
+    this.#s.insertRecord.run(record.uid, record.model, JSON.stringify(record.fields));
+    this.#indexValues(record.uid, record.model, record.fields, true);
+  }
+
+  async writeFields(uid: string, fields: Record<string, JsonValue>): Promise<void> {
+    const pause = this.#enter(true);
+    if (pause) await pause;
+    const row = this.#s.readRecord.get(uid);
+    if (!row)
+      throw new StoreFaultError(`sqlite store: no record ${uid} to write fields to`, { extra: { uid } });
+    const merged = { ...(JSON.parse(row.fields) as Record<string, JsonValue>), ...fields };
+    this.#s.updateFields.run(JSON.stringify(merged), uid);
+    this.#indexValues(uid, row.model, fields, false);
+  }
+
+  async deleteRecord(uid: string): Promise<void> {
+    const pause = this.#enter(true);
+    if (pause) await pause;
+    const s = this.#s;
+    s.deleteOutgoing.run(uid);
+    s.deleteValues.run(uid);
+    this.#queryIndex.remove(uid);
+    s.deleteGuid.run(uid);
+    s.deleteSeries.run(uid);
+    s.deleteRecord.run(uid);
+  }
+
+  async readSeries(uid: string, field: string, window: SeriesWindow): Promise<StoredPoint[]> {
+    const pause = this.#enter(false);
+    if (pause) await pause;
+    const rows =
+      window.from === undefined && window.to === undefined
+        ? this.#s.readSeries.all(uid, field)
+        : this.#s.readSeriesWindow.all(
+            uid,
+            field,
+            window.from ?? -Number.MAX_VALUE,
+            window.to ?? Number.MAX_VALUE,
+          );
+    return rows.map((row) => ({ timestamp: row.timestamp, value: JSON.parse(row.value) as JsonValue }));
+  }
+
+  async appendPoints(source: RecordKey, field: string, points: readonly StoredPoint[]): Promise<void> {
+    const pause = this.#enter(true);
+    if (pause) await pause;
+    for (const point of points) {
+      await this.#slicer.breathe();
+      this.#s.upsertPoint.run(source.uid, field, point.timestamp, JSON.stringify(point.value));
+    }
+  }
+
+  async clearSeries(uid: string, field: string): Promise<void> {
+    const pause = this.#enter(true);
+    if (pause) await pause;
+    this.#s.clearSeries.run(uid, field);
+  }
+
+  async readGuids(uids: readonly string[]): Promise<Map<string, string>> {
+    const pause = this.#enter(false);
+    if (pause) await pause;
+    const one = uids.length === 1 ? this.#s.readGuid.get(uids[0]!) : undefined;
+    const rows = one
+      ? [one]
+      : await rowsOf<GuidRow>(this.#db, this.#slicer, 'SELECT uid, guid FROM guids', uids);
+    return new Map(rows.map((row) => [row.uid, row.guid]));
+  }
+
+  async findGuid(guid: string): Promise<string | null> {
+    const pause = this.#enter(false);
+    if (pause) await pause;
+    return this.#s.findGuid.get(guid)?.uid ?? null;
+  }
+
+  async writeGuid(uid: string, guid: string): Promise<void> {
+    const pause = this.#enter(true);
+    if (pause) await pause;
+    this.#s.insertGuid.run(uid, guid);
+  }
+
+  async readLinks(uid: string, field?: string): Promise<Link[]> {
+    const pause = this.#enter(false);
+    if (pause) await pause;
+    const s = this.#s;
+    if (field === undefined) return s.readLinks.all(uid).map(toLink);
+    // A field's list is read in pages along the (source, field, seq) index, so that a list
+    // of 100,000 members does not hold the event loop in one statement.
+    const out: Link[] = [];
+    for (let after = -1; ; ) {
+      const rows = s.readFieldLinksPage.all(uid, field, after, LINK_PAGE);
+      for (const row of rows) out.push(toLink(row));
+      if (rows.length < LINK_PAGE) return out;
+      after = rows[rows.length - 1]!.seq;
+      this.#check(false);
+      await this.#slicer.breathe();
+    }
+  }
+
+  async addLinks(source: RecordKey, field: string, targets: readonly RecordKey[]): Promise<void> {
+    const pause = this.#enter(true);
+    if (pause) await pause;
+    for (let index = 0; index < targets.length; index++) {
+      if (index % ROWS_PER_BREATH === ROWS_PER_BREATH - 1) {
+        await this.#slicer.breathe();
+        this.#check(true);
+      }
+      const target = targets[index]!;
+      this.#s.insertLink.run(source.uid, source.model, field, target.uid, target.model);
+    }
+  }
+
+  async removeLinks(source: string, field: string, targets?: readonly string[]): Promise<void> {
+    const pause = this.#enter(true);
+    if (pause) await pause;
+    if (!targets) {
+      this.#s.deleteFieldLinks.run(source, field);
+      return;
+    }
+    for (let index = 0; index < targets.length; index++) {
+      if (index % ROWS_PER_BREATH === ROWS_PER_BREATH - 1) {
+        await this.#slicer.breathe();
+        this.#check(true);
+      }
+      this.#s.deleteLink.run(source, field, targets[index]!);
+    }
+  }
+
+  async readIncomingLinks(target: string, fields?: readonly string[]): Promise<IncomingLink[]> {
+    const pause = this.#enter(false);
+    if (pause) await pause;
+    const rows = this.#s.readIncoming.all(target);
+    return rows
+      .filter((row) => !fields || fields.includes(row.field))
+      .map(
+        (row): IncomingLink => ({
+          field: row.field,
+          source: { uid: row.source, model: row.source_model },
+        }),
+      );
+  }
+
+  async removeIncomingLinks(target: string): Promise<void> {
+    const pause = this.#enter(true);
+    if (pause) await pause;
+    this.#s.deleteIncoming.run(target);
+  }
+
+  async query(models: readonly string[], where?: WhereClause): Promise<RecordKey[]> {
+    const pause = this.#enter(false);
+    if (pause) await pause;
+    if (models.length === 0) return [];
+    const conditions = Object.entries(where ?? {});
+    const indexed = conditions.filter((entry): entry is [string, Scalar] => isScalar(entry[1]));
+    const rest = conditions.filter(([, value]) => !isScalar(value));
+    const { sql, params } = querySql(models, indexed, rest.length > 0);
+    const rows = this.#db.prepare<unknown[], KeyRow & { fields?: string }>(sql).all(...params);
+    const out: RecordKey[] = [];
+    for (const row of rows) {
+      if (rest.length > 0) {
+        const fields = JSON.parse(row.fields ?? '{}') as Record<string, JsonValue>;
+        if (!rest.every(([field, value]) => JSON.stringify(fields[field]) === JSON.stringify(value)))
+          continue;
+      }
+      out.push({ uid: row.uid, model: row.model });
+    }
+    return out;
+  }
+
+  // Query pushdown: the whole plan as one SELECT over the value index (query-sql.ts).
+  async queryNative(plan: QueryPlan): Promise<RecordKey[]> {
+    const pause = this.#enter(false);
+    if (pause) await pause;
+    return this.#queryIndex.query(plan);
+  }
+
+  async countNative(plan: CountPlan): Promise<number> {
+    const pause = this.#enter(false);
+    if (pause) await pause;
+    return this.#queryIndex.count(plan);
+  }
+}
+
+function toLink(row: LinkRow): Link {
+  return { field: row.field, target: { uid: row.target, model: row.target_model } };
 }
 
 /**
@@ -626,7 +701,13 @@ function openReader(path: string, cacheSizeMiB: number): Connection {
     db.pragma('busy_timeout = 0');
     db.pragma('query_only = ON');
     tuneReads(db, cacheSizeMiB);
-    return { db, statements: prepare(db), queryIndex: new SqliteQueryIndex(db), queue: Promise.resolve() };
+    return {
+      db,
+      statements: prepare(db),
+      queryIndex: new SqliteQueryIndex(db),
+      tail: Promise.resolve(),
+      pending: 0,
+    };
   } catch (error) {
     db.close();
     throw error;

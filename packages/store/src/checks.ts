@@ -1,4 +1,4 @@
-import { Ref, ValidationError } from '@constelite/core';
+import { Ref, refTarget, ValidationError } from '@constelite/core';
 import { uuid4Schema } from '@constelite/core/wire';
 import type { StoreContext } from './context.js';
 import { methodNotAllowed, wrongStore } from './errors.js';
@@ -23,8 +23,9 @@ export function checkRef(ctx: StoreContext, ref: Ref, method: StoreMethod): Ref 
       extra: { store: ctx.uid },
     });
   }
-  ctx.registry.get(ref.state_model_name);
-  return checkStoreOf(ctx, ref, method);
+  const own = refTarget(ref);
+  ctx.registry.get(own.state_model_name);
+  return checkStoreOf(ctx, own, method);
 }
 
 /**
@@ -32,7 +33,10 @@ export function checkRef(ctx: StoreContext, ref: Ref, method: StoreMethod): Ref 
  * store is `WRONG_STORE`, unless guids are on and it has a guid: then it names the entity, and
  * resolves to the record of that guid in this store, or to a new one (docs/concepts.md, "Guids").
  */
-export function checkStoreOf(ctx: StoreContext, ref: Ref, where: string): Ref {
+export function checkStoreOf(ctx: StoreContext, given: Ref, where: string): Ref {
+  // The store reads the ref's own fields past its proxy (no trap per field) and never hands
+  // the object out: what it answers with are refs of its own.
+  const ref = refTarget(given);
   const store = ref.record?.store;
   let local = ref;
   if (store && store.uid !== ctx.uid && store.uid.toLowerCase() !== ctx.uid) {

@@ -23,4 +23,9 @@ export interface StoreContext {
   readonly seriesInDriver: boolean;
   /** Where guids are kept (null: guids are off); `Store.enableGuids` and `setGuidMap` set it. */
   guids: GuidKeeping | null;
+  /**
+   * Rethrows what a transaction failed with as the store answers it (see `runTransaction`):
+   * one function per store, not one per transaction.
+   */
+  readonly fail: (error: unknown) => never;
 }

@@ -19,6 +19,18 @@ export function fieldsOfKind(registry: ModelRegistry, model: string, kind: Field
   return out;
 }
 
+const staticModels = new WeakMap<AnyStateModel, boolean>();
+
+/** True when every field of the model is static: a record's values are its whole state. */
+export function staticOnly(model: AnyStateModel): boolean {
+  let only = staticModels.get(model);
+  if (only === undefined) {
+    only = fieldsOf(model).every(([, info]) => info.kind === 'static');
+    staticModels.set(model, only);
+  }
+  return only;
+}
+
 const dynamicLists = new WeakMap<AnyStateModel, readonly string[]>();
 
 /** The names of a model's dynamic fields, computed once per model (every read asks). */

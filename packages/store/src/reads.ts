@@ -1,11 +1,18 @@
-import { type AnyState, type Ref, type RefTo, unreachable, ValidationError } from '@constelite/core';
+import {
+  type AnyState,
+  type AnyStateModel,
+  type Ref,
+  type RefTo,
+  unreachable,
+  ValidationError,
+} from '@constelite/core';
 import { readBackref } from './backrefs.js';
 import { checkRef } from './checks.js';
 import type { StoreContext } from './context.js';
 import { readRecords } from './contract.js';
 import type { RecordKey, SeriesWindow, StorageTransaction, StoredRecord } from './driver.js';
 import { notFound } from './errors.js';
-import { dynamicFieldsOf, fieldsOf } from './fields.js';
+import { dynamicFieldsOf, fieldsOf, staticOnly } from './fields.js';
 import { addGuids, resolveUid, type TransactionGuids, transactionGuids } from './guid-rules.js';
 import { makeRef } from './refs.js';
 import { readSeriesFields } from './series.js';
@@ -18,6 +25,9 @@ export interface GetOptions {
   /** Only the points of each dynamic field with a timestamp ≤ `to` (inclusive). */
   to?: number;
 }
+
+/** No window: every point (one frozen object, not one per read). */
+const WHOLE_SERIES: SeriesWindow = Object.freeze({});
 
 /** The window of `get`'s options: finite numbers, `from` ≤ `to`; anything else is `VALIDATION_FAILED`. */
 function seriesWindow(ctx: StoreContext, options: GetOptions): SeriesWindow {
@@ -44,17 +54,61 @@ function seriesWindow(ctx: StoreContext, options: GetOptions): SeriesWindow {
 }
 
 /** `get`: the record's full current state (relationships and backrefs as refs without state). */
-export async function getOne(ctx: StoreContext, ref: Ref, options: GetOptions = {}): Promise<RefTo> {
-  const target = checkRef(ctx, ref, 'get');
-  const window = seriesWindow(ctx, options);
-  return runTransaction(ctx, 'read', async (tx) => {
+export function getOne(ctx: StoreContext, ref: Ref, options?: GetOptions): Promise<RefTo> {
+  // Not an async function, and without a promise for what is known at once (see `write`).
+  let target: Ref;
+  let window: SeriesWindow;
+  try {
+    target = checkRef(ctx, ref, 'get');
+    window = options ? seriesWindow(ctx, options) : WHOLE_SERIES;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return runTransaction(ctx, 'read', (tx) => readOne(ctx, tx, target, window));
+}
+
+/** The work of `get`'s transaction. */
+function readOne(
+  ctx: StoreContext,
+  tx: StorageTransaction,
+  target: Ref,
+  window: SeriesWindow,
+): Promise<RefTo> {
+  try {
     const guids = transactionGuids(ctx, tx);
-    // (a ref with a record names its uid: no guid to look up, no promise to wait for)
-    const uid = target.record ? target.record.uid : await resolveUid(ctx, guids, target, 'get');
-    const state = await readState(ctx, tx, uid, target.state_model_name, window);
-    const [found] = await refsWithGuids(ctx, guids, [{ uid, model: state.model_name }], [state]);
-    return found!;
-  });
+    // The most common get, by record with guids off, without the async steps of the others.
+    if (target.record && !guids) {
+      const uid = target.record.uid;
+      return Promise.resolve(tx.readRecord(uid)).then((record) => {
+        if (!record) throw notFound(ctx, uid, target.state_model_name);
+        const read = stateOf(ctx, tx, record, window);
+        return read instanceof Promise
+          ? read.then((state) => makeRef(ctx, uid, state.model_name, state, null))
+          : makeRef(ctx, uid, read.model_name, read, null);
+      });
+    }
+    return readOneWithGuids(ctx, tx, target, window, guids);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+async function readOneWithGuids(
+  ctx: StoreContext,
+  tx: StorageTransaction,
+  target: Ref,
+  window: SeriesWindow,
+  guids: TransactionGuids | null,
+): Promise<RefTo> {
+  // (a ref with a record names its uid: no guid to look up, no promise to wait for)
+  const uid = target.record ? target.record.uid : await resolveUid(ctx, guids, target, 'get');
+  const record = await tx.readRecord(uid);
+  if (!record) throw notFound(ctx, uid, target.state_model_name);
+  const read = stateOf(ctx, tx, record, window);
+  const state = read instanceof Promise ? await read : read;
+  const found = makeRef(ctx, uid, state.model_name, state, null);
+  if (guids) await addGuids(ctx, guids, [found]);
+  return found;
 }
 
 /** `bulkGet`: many gets in one read transaction, answered in the order asked. */
@@ -124,14 +178,26 @@ export async function readStates(
 }
 
 /** A stored record as a state: its values (its series within `window`), its links as refs, its backrefs. */
-async function stateOf(
+function stateOf(
   ctx: StoreContext,
   tx: StorageTransaction,
   record: StoredRecord,
-  window: SeriesWindow = {},
-): Promise<AnyState> {
+  window: SeriesWindow = WHOLE_SERIES,
+): AnyState | Promise<AnyState> {
   const model = ctx.registry.get(record.model);
+  // A model of static fields only reads nothing more: its state is there without a promise.
   // One copy of the fields, with the model name first (as a state prints).
+  if (staticOnly(model)) return model.fromJSON({ model_name: record.model, ...record.fields });
+  return stateWithReads(ctx, tx, model, record, window);
+}
+
+async function stateWithReads(
+  ctx: StoreContext,
+  tx: StorageTransaction,
+  model: AnyStateModel,
+  record: StoredRecord,
+  window: SeriesWindow,
+): Promise<AnyState> {
   const json: Record<string, unknown> = { model_name: record.model, ...record.fields };
   const dynamicFields = dynamicFieldsOf(model);
   if (dynamicFields.length > 0) {

@@ -15,6 +15,7 @@ import { assertAllowed } from './checks.js';
 import type { StoreContext } from './context.js';
 import { checkContractVersion, keptByDriver } from './contract.js';
 import type { StorageCapabilities, StorageDriver } from './driver.js';
+import { methodNotAllowed } from './errors.js';
 import { type GuidMap, MemoryGuidMap } from './guid.js';
 import { ALL_STORE_METHODS, type StoreMethod } from './methods.js';
 import {
@@ -29,6 +30,7 @@ import {
   queryRefs,
 } from './queries.js';
 import { type GetOptions, getMany, getOne } from './reads.js';
+import { asStoreError } from './transaction.js';
 import { write } from './writes.js';
 
 export interface StoreOptions {
@@ -49,6 +51,11 @@ export interface StoreOptions {
 }
 
 type RefOf<M> = M extends AnyStateModel ? RefTo<StateOf<M>> : RefTo;
+
+/** The rejection of a call of a method the store does not offer (as `assertAllowed` throws it). */
+function refused<T>(ctx: StoreContext, method: StoreMethod): Promise<T> {
+  return Promise.reject(methodNotAllowed(ctx, method));
+}
 
 /**
  * A store: records of state models behind the standard methods put/get/patch/delete/query/
@@ -93,7 +100,7 @@ export class Store {
       guids: keptByDriver(options.driver, 'guids'),
       series: keptByDriver(options.driver, 'series'),
     });
-    this.#context = {
+    const context: StoreContext = {
       uid: this.uid,
       name: this.name,
       label: `'${this.name}' (${this.uid})`,
@@ -101,7 +108,11 @@ export class Store {
       driver: this.driver,
       seriesInDriver: this.capabilities.series,
       guids: options.guidMap ? { kind: 'map', map: options.guidMap } : null,
+      fail: (error) => {
+        throw asStoreError(context, error);
+      },
     };
+    this.#context = context;
     if (!options.guidMap && options.guids) this.enableGuids();
   }
 
@@ -152,14 +163,16 @@ export class Store {
    * Creates a record (no record on the ref) or overwrites the given fields of one (record on
    * the ref; relationships replaced, dropped composition members deleted). Returns a ref without state.
    */
-  async put<S extends AnyState>(ref: Ref<S>): Promise<RefTo<S>> {
-    assertAllowed(this.#context, this.allowedMethods, 'put');
+  put<S extends AnyState>(ref: Ref<S>): Promise<RefTo<S>> {
+    // put, patch and get are not async functions (an async function returning a promise costs
+    // two more turns of the microtask queue); a method not allowed still rejects.
+    if (!this.allowedMethods.has('put')) return refused(this.#context, 'put');
     return write(this.#context, ref, 'put') as Promise<RefTo<S>>;
   }
 
   /** Overwrites given static fields, appends dynamic points and aggregation/composition members, replaces associations. */
-  async patch<S extends AnyState>(ref: Ref<S>): Promise<RefTo<S>> {
-    assertAllowed(this.#context, this.allowedMethods, 'patch');
+  patch<S extends AnyState>(ref: Ref<S>): Promise<RefTo<S>> {
+    if (!this.allowedMethods.has('patch')) return refused(this.#context, 'patch');
     return write(this.#context, ref, 'patch') as Promise<RefTo<S>>;
   }
 
@@ -168,8 +181,8 @@ export class Store {
    * `from`/`to`, each dynamic field holds only its points in that window (inclusive), read from
    * the driver's index when it keeps series: `get(cat, { from: lastHour })`.
    */
-  async get<S extends AnyState>(ref: Ref<S>, options?: GetOptions): Promise<RefTo<S>> {
-    assertAllowed(this.#context, this.allowedMethods, 'get');
+  get<S extends AnyState>(ref: Ref<S>, options?: GetOptions): Promise<RefTo<S>> {
+    if (!this.allowedMethods.has('get')) return refused(this.#context, 'get');
     return getOne(this.#context, ref, options) as Promise<RefTo<S>>;
   }
 

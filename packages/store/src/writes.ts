@@ -27,43 +27,118 @@ import { appendedSeriesJson, type Series, seriesJson, toJson } from './values.js
  * with the rules of `mode` for each field kind, in one write transaction. Returns a ref without
  * state. Guids kept by the driver are read and written in the same transaction.
  */
-export async function write(ctx: StoreContext, ref: Ref, mode: WriteMode): Promise<RefTo> {
-  const target = checkRef(ctx, ref, mode);
-  const state = target.state ? validateState(ctx, target.state, target.state_model_name) : null;
-  if (!target.record && !target.guid && mode === 'patch') throw patchNeedsRecord(ctx, target);
-  if (!target.record && !state && !(target.guid && ctx.guids)) {
-    throw new ValidationError(
-      `put of a ${target.state_model_name} ref needs a record or a state; it has neither`,
-      { extra: { model: target.state_model_name, store: ctx.uid } },
-    );
-  }
-  const outcome = await runTransaction(ctx, 'write', async (tx) => {
-    // A new writer for every attempt: a driver may run this work again after a conflict.
-    const guids = transactionGuids(ctx, tx);
-    const writer = new Writer(ctx, tx, mode, guids);
-    const uid = await writeTargetUid(ctx, guids, target);
-    let key: RecordKey;
-    let guid: string | null;
-    if (uid) {
-      const model = (await tx.getModels([uid])).get(uid);
-      if (model === undefined) throw notFound(ctx, uid, target.state_model_name);
-      key = { uid, model };
-      if (state) await writer.overwrite(key, state);
-      // A ref's guid is now the record's own (writeTargetUid checked or linked it).
-      guid = guids ? (target.guid ?? (await guidOf(guids, uid))) : null;
-    } else if (mode === 'patch') {
-      throw patchNeedsRecord(ctx, target);
-    } else if (!state) {
-      throw guidNotFound(ctx, target.guid!, target.state_model_name);
-    } else {
-      guid = guids ? (target.guid ?? crypto.randomUUID()) : null;
-      key = await writer.create(state, guid);
+export function write(ctx: StoreContext, ref: Ref, mode: WriteMode): Promise<RefTo> {
+  // Not an async function, and each step below awaits only what can be pending: a put of a
+  // small state is a few microseconds of work, and every promise (with its garbage) was a
+  // large part of it. A bad call still rejects, never throws.
+  let target: Ref;
+  let state: AnyState | null;
+  try {
+    target = checkRef(ctx, ref, mode);
+    state = target.state ? validateState(ctx, target.state, target.state_model_name) : null;
+    if (!target.record && !target.guid && mode === 'patch') throw patchNeedsRecord(ctx, target);
+    if (!target.record && !state && !(target.guid && ctx.guids)) {
+      throw new ValidationError(
+        `put of a ${target.state_model_name} ref needs a record or a state; it has neither`,
+        { extra: { model: target.state_model_name, store: ctx.uid } },
+      );
     }
-    guids?.forget(writer.removed);
-    return { key, guid, guids };
-  });
-  await outcome.guids?.afterCommit();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return runTransaction(
+    ctx,
+    'write',
+    (tx) => writeIn(ctx, tx, target, state, mode),
+    (outcome): RefTo | Promise<RefTo> =>
+      outcome.guids
+        ? outcome.guids.afterCommit().then(() => writtenRef(ctx, outcome))
+        : writtenRef(ctx, outcome),
+  );
+}
+
+/** The ref a write answers with: to the record written, without state. */
+function writtenRef(ctx: StoreContext, outcome: { key: RecordKey; guid: string | null }): RefTo {
   return makeRef(ctx, outcome.key.uid, outcome.key.model, null, outcome.guid);
+}
+
+interface WriteOutcome {
+  key: RecordKey;
+  guid: string | null;
+  guids: TransactionGuids | null;
+}
+
+/** The work of one attempt of a write transaction. */
+function writeIn(
+  ctx: StoreContext,
+  tx: StorageTransaction,
+  target: Ref,
+  state: AnyState | null,
+  mode: WriteMode,
+): Promise<WriteOutcome> {
+  try {
+    const guids = transactionGuids(ctx, tx);
+    const found = targetUid(ctx, guids, target);
+    // The most common write, a put of a new record, without the async steps of the others.
+    if (found === null && mode === 'put' && state) {
+      // A new writer for every attempt: a driver may run this work again after a conflict.
+      const writer = new Writer(ctx, tx, mode, guids);
+      const guid = guids ? (target.guid ?? crypto.randomUUID()) : null;
+      return writer.create(state, guid).then((key) => {
+        guids?.forget(writer.removed);
+        return { key, guid, guids };
+      });
+    }
+    return writeOnto(ctx, tx, target, state, mode, guids, found);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** `writeIn` for the other writes: onto a record, or a create that needs to look up a guid first. */
+async function writeOnto(
+  ctx: StoreContext,
+  tx: StorageTransaction,
+  target: Ref,
+  state: AnyState | null,
+  mode: WriteMode,
+  guids: TransactionGuids | null,
+  found: string | null | Promise<string | null>,
+): Promise<WriteOutcome> {
+  const writer = new Writer(ctx, tx, mode, guids);
+  const uid = found instanceof Promise ? await found : found;
+  let key: RecordKey;
+  let guid: string | null;
+  if (uid) {
+    const model = (await tx.getModels([uid])).get(uid);
+    if (model === undefined) throw notFound(ctx, uid, target.state_model_name);
+    key = { uid, model };
+    if (state) await writer.overwrite(key, state);
+    // A ref's guid is now the record's own (writeTargetUid checked or linked it).
+    guid = guids ? (target.guid ?? (await guidOf(guids, uid))) : null;
+  } else if (mode === 'patch') {
+    throw patchNeedsRecord(ctx, target);
+  } else if (!state) {
+    throw guidNotFound(ctx, target.guid!, target.state_model_name);
+  } else {
+    guid = guids ? (target.guid ?? crypto.randomUUID()) : null;
+    key = await writer.create(state, guid);
+  }
+  guids?.forget(writer.removed);
+  return { key, guid, guids };
+}
+
+/**
+ * `writeTargetUid`, without a promise when there is no guid to look up or check (the ref's
+ * record, or none, is then the answer).
+ */
+function targetUid(
+  ctx: StoreContext,
+  guids: TransactionGuids | null,
+  ref: Ref,
+): string | null | Promise<string | null> {
+  if (guids && ref.guid) return writeTargetUid(ctx, guids, ref);
+  return ref.record?.uid ?? null;
 }
 
 function patchNeedsRecord(ctx: StoreContext, target: Ref): ValidationError {
@@ -85,13 +160,26 @@ class Writer {
     private readonly guids: TransactionGuids | null,
   ) {}
 
-  /** Creates a record from `state` (and the records its relationships carry), returning its key. */
-  async create(state: AnyState, guid: string | null): Promise<RecordKey> {
+  /**
+   * Creates a record from `state` (and the records its relationships carry), returning its key.
+   * Not an async function: a state of values only is one `createRecord` and nothing to wait
+   * for after it; a failure still rejects.
+   */
+  create(state: AnyState, guid: string | null): Promise<RecordKey> {
+    try {
+      return this.#create(state, guid);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #create(state: AnyState, guid: string | null): Promise<RecordKey> {
     const model = this.ctx.registry.get(state.model_name);
     const key: RecordKey = { uid: crypto.randomUUID(), model: model.modelName };
     const fields: Record<string, JsonValue> = {};
-    const relationships: [string, Ref[]][] = [];
-    const series: [string, Series][] = [];
+    // (made when a field needs them: most states have neither)
+    let relationships: [string, Ref[]][] | null = null;
+    let series: [string, Series][] | null = null;
     for (const [field, info] of fieldsOf(model)) {
       const value = state[field];
       if (value === undefined || value === null) continue;
@@ -100,13 +188,15 @@ class Writer {
           fields[field] = toJson(value);
           break;
         case 'dynamic':
-          if (this.ctx.seriesInDriver) series.push([field, value as Series]);
-          else fields[field] = seriesJson(value as Series);
+          if (!this.ctx.seriesInDriver) fields[field] = seriesJson(value as Series);
+          else if (series) series.push([field, value as Series]);
+          else series = [[field, value as Series]];
           break;
         case 'association':
         case 'aggregation':
         case 'composition':
-          relationships.push([field, value as Ref[]]);
+          if (relationships) relationships.push([field, value as Ref[]]);
+          else relationships = [[field, value as Ref[]]];
           break;
         case 'backref':
           break; // kept by the store, never written
@@ -114,10 +204,24 @@ class Writer {
           unreachable(info, 'field kind');
       }
     }
-    await this.tx.createRecord({ ...key, fields });
-    if (series.length > 0) await createSeries(this.ctx, this.tx, key, series);
-    await assignGuid(this.guids, key.uid, guid);
-    for (const [field, refs] of relationships) {
+    const created = Promise.resolve(this.tx.createRecord({ uid: key.uid, model: key.model, fields }));
+    if (!series && !this.guids && !relationships) return created.then(() => key);
+    return this.#completeCreate(created, model, key, series, guid, relationships);
+  }
+
+  /** The rest of a create after its `createRecord`: series, guid, relationships. */
+  async #completeCreate(
+    created: Promise<void>,
+    model: AnyStateModel,
+    key: RecordKey,
+    series: [string, Series][] | null,
+    guid: string | null,
+    relationships: [string, Ref[]][] | null,
+  ): Promise<RecordKey> {
+    await created;
+    if (series) await createSeries(this.ctx, this.tx, key, series);
+    if (this.guids) await assignGuid(this.guids, key.uid, guid);
+    for (const [field, refs] of relationships ?? []) {
       const targets = await this.resolveTargets(model, field, refs);
       if (targets.length > 0) await this.tx.addLinks(key, field, targets);
     }
@@ -212,7 +316,8 @@ class Writer {
     const models = linked.length > 0 ? await this.tx.getModels(linked) : new Map<string, string>();
     const keys: RecordKey[] = [];
     for (const ref of refs) {
-      const uid = await writeTargetUid(this.ctx, this.guids, ref);
+      const found = targetUid(this.ctx, this.guids, ref);
+      const uid = found instanceof Promise ? await found : found;
       if (uid) {
         const found = models.get(uid) ?? (await this.tx.getModels([uid])).get(uid);
         if (found === undefined)
