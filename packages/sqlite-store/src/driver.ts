@@ -440,13 +440,23 @@ class SqliteTransaction implements StorageTransaction {
     }
   }
 
-  async getModels(uids: readonly string[]): Promise<Map<string, string>> {
+  /** The rows of `uids`: one uid by its prepared statement, more in chunks of `select … WHERE uid IN`. */
+  async #rowsByUid<R>(
+    uids: readonly string[],
+    single: { get(uid: string): R | undefined },
+    select: string,
+  ): Promise<R[]> {
     const pause = this.#enter(false);
     if (pause) await pause;
-    const one = uids.length === 1 ? this.#s.getModel.get(uids[0]!) : undefined;
-    const rows = one
-      ? [one]
-      : await rowsOf<KeyRow>(this.#db, this.#slicer, 'SELECT uid, model FROM records', uids);
+    if (uids.length === 1) {
+      const one = single.get(uids[0]!);
+      return one ? [one] : [];
+    }
+    return rowsOf<R>(this.#db, this.#slicer, select, uids);
+  }
+
+  async getModels(uids: readonly string[]): Promise<Map<string, string>> {
+    const rows = await this.#rowsByUid(uids, this.#s.getModel, 'SELECT uid, model FROM records');
     return new Map(rows.map((row) => [row.uid, row.model]));
   }
 
@@ -520,12 +530,7 @@ class SqliteTransaction implements StorageTransaction {
   }
 
   async readGuids(uids: readonly string[]): Promise<Map<string, string>> {
-    const pause = this.#enter(false);
-    if (pause) await pause;
-    const one = uids.length === 1 ? this.#s.readGuid.get(uids[0]!) : undefined;
-    const rows = one
-      ? [one]
-      : await rowsOf<GuidRow>(this.#db, this.#slicer, 'SELECT uid, guid FROM guids', uids);
+    const rows = await this.#rowsByUid(uids, this.#s.readGuid, 'SELECT uid, guid FROM guids');
     return new Map(rows.map((row) => [row.uid, row.guid]));
   }
 
