@@ -754,7 +754,7 @@ function prepare(db: Database.Database) {
     ),
     updateFields: db.prepare<[string, string]>('UPDATE records SET fields = ? WHERE uid = ?'),
     deleteRecord: db.prepare<[string]>('DELETE FROM records WHERE uid = ?'),
-    readGuid: db.prepare<[string], { uid: string; guid: string }>(
+    readGuid: db.prepare<[string], GuidRow>(
       'SELECT uid, guid FROM guids WHERE uid = ?',
     ),
     findGuid: db.prepare<[string], { uid: string }>('SELECT uid FROM guids WHERE guid = ?'),
