@@ -754,9 +754,7 @@ function prepare(db: Database.Database) {
     ),
     updateFields: db.prepare<[string, string]>('UPDATE records SET fields = ? WHERE uid = ?'),
     deleteRecord: db.prepare<[string]>('DELETE FROM records WHERE uid = ?'),
-    readGuid: db.prepare<[string], GuidRow>(
-      'SELECT uid, guid FROM guids WHERE uid = ?',
-    ),
+    readGuid: db.prepare<[string], GuidRow>('SELECT uid, guid FROM guids WHERE uid = ?'),
     findGuid: db.prepare<[string], { uid: string }>('SELECT uid FROM guids WHERE guid = ?'),
     insertGuid: db.prepare<[string, string]>('INSERT INTO guids (uid, guid) VALUES (?, ?)'),
     deleteGuid: db.prepare<[string]>('DELETE FROM guids WHERE uid = ?'),
